@@ -1,0 +1,201 @@
+/**
+ * The one module that reads the app's configuration (SPEC §5). Everything else receives an
+ * `AppConfig`; infra and `local.settings.json.example` are checked against `CONFIG_KEYS`.
+ */
+export const CONFIG_KEYS = [
+  'AzureWebJobsStorage',
+  'GRAPH_BASE_URL',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_ID',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+  'GRAPH_ACCESS_TOKEN',
+  'PHOTO_SYNC_SCHEDULE',
+  'PHOTO_RECHECK_DAYS',
+  'PHOTO_QUEUE',
+  'PHOTO_CONTAINER',
+  'PORT',
+] as const;
+
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Identity-based storage connection: `AzureWebJobsStorage__*` settings, as the Functions host reads them. */
+export interface IdentityStorageConfig {
+  kind: 'identity';
+  blobServiceUri: string;
+  queueServiceUri: string;
+  tableServiceUri: string;
+  /** Client id of a user-assigned managed identity (`AzureWebJobsStorage__clientId`). */
+  clientId?: string;
+}
+
+export interface ConnectionStringStorageConfig {
+  kind: 'connectionString';
+  connectionString: string;
+}
+
+export type StorageConfig = IdentityStorageConfig | ConnectionStringStorageConfig;
+
+export type GraphAuthConfig =
+  | { kind: 'fixedToken'; token: string }
+  | { kind: 'defaultAzureCredential'; managedIdentityClientId?: string };
+
+export interface AppConfig {
+  storage: StorageConfig;
+  graphBaseUrl: string;
+  graphAuth: GraphAuthConfig;
+  syncSchedule: string;
+  recheckDays: number;
+  photoQueue: string;
+  photoContainer: string;
+  port: number;
+}
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
+export const DEFAULT_SYNC_SCHEDULE = '0 0 */4 * * *';
+export const DEFAULT_PHOTO_QUEUE = 'photo-sync-jobs';
+export const DEFAULT_PHOTO_CONTAINER = 'user-photos';
+export const LOCAL_AZURITE_CONNECTION_STRING = 'UseDevelopmentStorage=true';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super(`Configuration error in ${key}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readStorage(env: Env): StorageConfig {
+  const connectionString = read(env, 'AzureWebJobsStorage');
+  if (connectionString !== undefined) {
+    if (connectionString !== LOCAL_AZURITE_CONNECTION_STRING && !/AccountName=|BlobEndpoint=/i.test(connectionString)) {
+      throw new ConfigError('AzureWebJobsStorage', 'not a storage connection string (expected AccountName=… or BlobEndpoint=…)');
+    }
+    return { kind: 'connectionString', connectionString };
+  }
+  const accountName = read(env, 'AzureWebJobsStorage__accountName');
+  const serviceUri = (service: 'blob' | 'queue' | 'table'): string => {
+    const key = `AzureWebJobsStorage__${service}ServiceUri`;
+    const explicit = read(env, key);
+    if (explicit !== undefined) return httpsUrl(key, explicit);
+    if (accountName === undefined) {
+      throw new ConfigError(key, 'set it, or AzureWebJobsStorage__accountName, or AzureWebJobsStorage');
+    }
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      throw new ConfigError('AzureWebJobsStorage__accountName', 'a storage account name is 3-24 lowercase letters and digits');
+    }
+    return `https://${accountName}.${service}.core.windows.net`;
+  };
+  if (accountName === undefined && read(env, 'AzureWebJobsStorage__blobServiceUri') === undefined) {
+    return { kind: 'connectionString', connectionString: LOCAL_AZURITE_CONNECTION_STRING };
+  }
+  return {
+    kind: 'identity',
+    blobServiceUri: serviceUri('blob'),
+    queueServiceUri: serviceUri('queue'),
+    tableServiceUri: serviceUri('table'),
+    clientId: read(env, 'AzureWebJobsStorage__clientId'),
+  };
+}
+
+function httpsUrl(key: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(key, 'not a URL');
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(key, 'must be an https URL (the Graph SDK sends the bearer token only over https)');
+  return value.replace(/\/+$/, '');
+}
+
+function positiveNumber(env: Env, key: ConfigKey, fallback: number, { integer, max }: { integer: boolean; max: number }): number {
+  const raw = read(env, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(key, `expected a ${integer ? 'whole ' : ''}number from ${integer ? 1 : 'above 0'} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Queue names: 3-63 lowercase letters, digits and single hyphens; the derived `-runs-poison` must still fit. */
+function queueName(env: Env, key: ConfigKey, fallback: string): string {
+  const value = read(env, key) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,49}[a-z0-9]$/.test(value)) {
+    throw new ConfigError(key, `"${value}" is not a valid queue name (3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")`);
+  }
+  return value;
+}
+
+function containerName(env: Env, key: ConfigKey, fallback: string): string {
+  const value = read(env, key) ?? fallback;
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
+    throw new ConfigError(key, `"${value}" is not a valid blob container name (3-63 lowercase letters, digits, single hyphens)`);
+  }
+  return value;
+}
+
+/** Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the timer trigger takes it. */
+function schedule(env: Env): string {
+  const value = read(env, 'PHOTO_SYNC_SCHEDULE') ?? DEFAULT_SYNC_SCHEDULE;
+  const fields = value.split(/\s+/);
+  if (fields.length !== 6 || !fields.every((field) => /^[0-9*/,\-A-Za-z]+$/.test(field))) {
+    throw new ConfigError('PHOTO_SYNC_SCHEDULE', `"${value}" is not a six-field NCRONTAB expression such as "${DEFAULT_SYNC_SCHEDULE}"`);
+  }
+  return value;
+}
+
+function graphAuth(env: Env, graphBaseUrlSet: boolean): GraphAuthConfig {
+  const token = read(env, 'GRAPH_ACCESS_TOKEN');
+  if (token !== undefined) {
+    if (!graphBaseUrlSet) {
+      throw new ConfigError('GRAPH_ACCESS_TOKEN', 'a fixed token is for simulators only: set GRAPH_BASE_URL too');
+    }
+    return { kind: 'fixedToken', token };
+  }
+  const clientSecret = read(env, 'AZURE_CLIENT_SECRET');
+  const certificate = read(env, 'AZURE_CLIENT_CERTIFICATE_PATH');
+  if (clientSecret !== undefined || certificate !== undefined) {
+    for (const key of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID'] as const) {
+      if (read(env, key) === undefined) throw new ConfigError(key, 'required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
+    }
+  }
+  return { kind: 'defaultAzureCredential', managedIdentityClientId: read(env, 'AZURE_CLIENT_ID') };
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const graphBaseUrlRaw = read(env, 'GRAPH_BASE_URL');
+  return {
+    storage: readStorage(env),
+    graphBaseUrl: graphBaseUrlRaw === undefined ? DEFAULT_GRAPH_BASE_URL : httpsUrl('GRAPH_BASE_URL', graphBaseUrlRaw),
+    graphAuth: graphAuth(env, graphBaseUrlRaw !== undefined),
+    syncSchedule: schedule(env),
+    recheckDays: positiveNumber(env, 'PHOTO_RECHECK_DAYS', 7, { integer: false, max: 3650 }),
+    photoQueue: queueName(env, 'PHOTO_QUEUE', DEFAULT_PHOTO_QUEUE),
+    photoContainer: containerName(env, 'PHOTO_CONTAINER', DEFAULT_PHOTO_CONTAINER),
+    port: positiveNumber(env, 'PORT', 7071, { integer: true, max: 65535 }),
+  };
+}
+
+/** What start-up may print: which credential is in use, never its value. */
+export function describeConfig(config: AppConfig): Record<string, string> {
+  return {
+    storage: config.storage.kind === 'identity' ? `identity-based (${config.storage.blobServiceUri})` : 'connection string (set)',
+    graphBaseUrl: config.graphBaseUrl,
+    graphCredential: config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : 'DefaultAzureCredential',
+    schedule: config.syncSchedule,
+    recheckDays: String(config.recheckDays),
+    queue: config.photoQueue,
+    container: config.photoContainer,
+  };
+}
