@@ -118,6 +118,15 @@ function httpsUrl(key: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** A Graph root ends in its version segment (`…/v1.0`), which the SDK keeps apart from the host. */
+function graphRoot(value: string): string {
+  const url = httpsUrl('GRAPH_BASE_URL', value);
+  if (new URL(url).pathname.split('/').filter(Boolean).length === 0) {
+    throw new ConfigError('GRAPH_BASE_URL', 'must end in the API version, e.g. https://graph.microsoft.com/v1.0');
+  }
+  return url;
+}
+
 function positiveNumber(env: Env, key: ConfigKey, fallback: number, { integer, max }: { integer: boolean; max: number }): number {
   const raw = read(env, key);
   if (raw === undefined) return fallback;
@@ -177,7 +186,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const graphBaseUrlRaw = read(env, 'GRAPH_BASE_URL');
   return {
     storage: readStorage(env),
-    graphBaseUrl: graphBaseUrlRaw === undefined ? DEFAULT_GRAPH_BASE_URL : httpsUrl('GRAPH_BASE_URL', graphBaseUrlRaw),
+    graphBaseUrl: graphBaseUrlRaw === undefined ? DEFAULT_GRAPH_BASE_URL : graphRoot(graphBaseUrlRaw),
     graphAuth: graphAuth(env, graphBaseUrlRaw !== undefined),
     syncSchedule: schedule(env),
     recheckDays: positiveNumber(env, 'PHOTO_RECHECK_DAYS', 7, { integer: false, max: 3650 }),

@@ -1,0 +1,76 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { loadConfig, type AppConfig } from '../config/AppConfig';
+import type { PhotoJob } from '../domain/PhotoJob';
+import type { RunRequest } from '../domain/RunRequest';
+import { createGraphClient, splitGraphRoot } from '../graph/GraphClientFactory';
+import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
+import { IdentityStore } from '../storage/IdentityStore';
+import { JobQueue } from '../storage/JobQueue';
+import { PhotoBlobStore } from '../storage/PhotoBlobStore';
+import { PhotoEventStore } from '../storage/PhotoEventStore';
+import { RunStore } from '../storage/RunStore';
+import { SettingsStore } from '../storage/SettingsStore';
+import { createStorageClients, ensureStorage, type StorageClients } from '../storage/StorageClients';
+
+/** Everything the functions use, built once per process from the configuration. */
+export interface AppServices {
+  config: AppConfig;
+  storage: StorageClients;
+  graphClient: Client;
+  photoGraph: PhotoGraph;
+  graphTimeoutMs: number;
+  identities: IdentityStore;
+  photos: PhotoBlobStore;
+  events: PhotoEventStore;
+  runs: RunStore;
+  settings: SettingsStore;
+  photoJobs: JobQueue<PhotoJob>;
+  runRequests: JobQueue<RunRequest>;
+}
+
+export interface ServiceOverrides {
+  env?: Record<string, string | undefined>;
+  /** Shorter Graph timeouts and retry waits, for fault tests that must not wait 30 s. */
+  graph?: Partial<Omit<PhotoGraphOptions, 'stepOrigin'>>;
+}
+
+export async function createServices(overrides: ServiceOverrides = {}): Promise<AppServices> {
+  const config = loadConfig(overrides.env ?? process.env);
+  const storage = createStorageClients(config);
+  await ensureStorage(storage);
+  const graphClient = createGraphClient(config);
+  const graphOptions: PhotoGraphOptions = { ...DEFAULT_PHOTO_GRAPH_OPTIONS, ...overrides.graph, stepOrigin: splitGraphRoot(config.graphBaseUrl).origin };
+  return {
+    config,
+    storage,
+    graphClient,
+    photoGraph: new PhotoGraph(graphClient, graphOptions),
+    graphTimeoutMs: graphOptions.timeoutMs,
+    identities: new IdentityStore(storage.tables.users),
+    photos: new PhotoBlobStore(storage.photos),
+    events: new PhotoEventStore(storage.tables.events),
+    runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
+    settings: new SettingsStore(storage.tables.settings),
+    photoJobs: new JobQueue(storage.queues.photoJobs),
+    runRequests: new JobQueue(storage.queues.runRequests),
+  };
+}
+
+let current: Promise<AppServices> | undefined;
+
+/** The process's services; a failed build is not cached, so the next invocation tries again. */
+export function getServices(): Promise<AppServices> {
+  if (current === undefined) {
+    const building = createServices();
+    current = building;
+    building.catch(() => {
+      if (current === building) current = undefined;
+    });
+  }
+  return current;
+}
+
+/** Replaces the process's services: the local host and tests configure them before invoking handlers. */
+export function useServices(services: Promise<AppServices> | undefined): void {
+  current = services;
+}

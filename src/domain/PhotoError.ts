@@ -1,0 +1,34 @@
+/**
+ * Why a photo job failed for one user. The codes are stable: they are stored in `lastError`,
+ * returned by the API, logged, and queried in Application Insights.
+ */
+export const PHOTO_ERROR_CODES = [
+  'permissionDenied',
+  'throttled',
+  'graphError',
+  'timeout',
+  'networkError',
+  'badMetadata',
+  'notAnImage',
+  'contentTypeMismatch',
+  'emptyPhoto',
+  'photoTooLarge',
+  'truncatedPhoto',
+  /** The whole photo job failed every delivery the queue allows (see the run's log). */
+  'jobFailed',
+] as const;
+
+export type PhotoErrorCode = (typeof PHOTO_ERROR_CODES)[number];
+
+export interface PhotoError {
+  code: PhotoErrorCode;
+  message: string;
+}
+
+export const PERMISSION_REMEDIATION =
+  'Grant the app the Microsoft Graph application permission ProfilePhoto.Read.All (or User.Read.All) ' +
+  'and have an administrator grant admin consent; with managed identity, assign the app role to the identity (docs/deploy.md).';
+
+export function permissionDenied(graphCode: string): PhotoError {
+  return { code: 'permissionDenied', message: `Microsoft Graph denied access to the photo (${graphCode}). ${PERMISSION_REMEDIATION}` };
+}

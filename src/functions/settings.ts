@@ -1,0 +1,56 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getServices } from '../app/AppServices';
+import { isPhotoSyncActive, settingsPatchSchema } from '../domain/SyncSettings';
+import { requireAdmin } from '../http/ClientPrincipal';
+import { HttpError } from '../http/HttpError';
+import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { readJsonBody } from '../http/readJsonBody';
+import { SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
+import { SyncLog } from '../sync/SyncLog';
+
+function settingsResponse(settings: StoredSettings): HttpResponseInit {
+  return {
+    status: 200,
+    headers: { ETag: settings.etag, 'Cache-Control': 'no-store' },
+    jsonBody: {
+      userPhotos: settings.userPhotos,
+      syncUserPhotos: settings.syncUserPhotos,
+      photoSyncActive: isPhotoSyncActive(settings),
+      updatedAt: settings.updatedAt,
+    },
+  };
+}
+
+async function handleSettings(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  requireMethod(request, ['GET', 'PATCH']);
+  const { settings } = await getServices();
+  if (request.method.toUpperCase() === 'GET') return settingsResponse(await settings.read());
+
+  const actor = requireAdmin(request);
+  const parsed = settingsPatchSchema.safeParse(await readJsonBody(request));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    throw new HttpError(400, 'invalidSettings', `Send a JSON object with userPhotos and/or syncUserPhotos as booleans: ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`);
+  }
+  try {
+    const { settings: updated, changes } = await settings.update(parsed.data, request.headers.get('if-match') ?? undefined, actor);
+    const log = new SyncLog(context);
+    for (const change of changes) log.write('info', 'settingsChanged', { setting: change.key, from: change.from, to: change.to, by: actor, at: updated.updatedAt });
+    if (changes.length > 0) log.write('info', 'photoSyncState', { photoSyncActive: isPhotoSyncActive(updated), reason: 'photos sync only when userPhotos and syncUserPhotos are both on' });
+    return settingsResponse(updated);
+  } catch (error) {
+    if (error instanceof SettingsPreconditionFailed) throw new HttpError(412, 'preconditionFailed', error.message);
+    throw error;
+  }
+}
+
+/** `GET /api/settings` and `PATCH /api/settings` (SPEC §1, §4). */
+export const settingsHandler = handleHttpErrors(handleSettings);
+
+app.http('settings', {
+  route: 'settings',
+  methods: ['GET', 'PATCH'],
+  authLevel: 'function',
+  handler: settingsHandler,
+});

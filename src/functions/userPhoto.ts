@@ -1,0 +1,44 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { getServices } from '../app/AppServices';
+import { HttpError } from '../http/HttpError';
+import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { requireUserId } from '../http/requireUserId';
+
+function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const value = tag.trim().replace(/^W\//, '');
+    return value === '*' || value === etag;
+  });
+}
+
+async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> {
+  requireMethod(request, ['GET']);
+  const userId = requireUserId(request);
+  const { identities, photos } = await getServices();
+  const user = await identities.find(userId);
+  if (user === undefined) throw new HttpError(404, 'userNotFound', 'No such user in the identity store.');
+  if (!user.photoSha256) throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
+  // Answered from the record when the client has it already: no blob read.
+  if (etagMatches(request.headers.get('if-none-match'), `"${user.photoSha256}"`)) {
+    return { status: 304, headers: { ETag: `"${user.photoSha256}"`, 'Cache-Control': 'private, no-cache' } };
+  }
+  const blob = await photos.read(user.rowKey);
+  if (blob === undefined) throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
+  const sha256 = blob.sha256 || user.photoSha256;
+  return {
+    status: 200,
+    body: blob.bytes,
+    headers: { 'Content-Type': blob.contentType, ETag: `"${sha256}"`, 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' },
+  };
+}
+
+/** `GET /api/users/{userId}/photo`: the stored bytes, `ETag: "<sha256>"`, 304 on `If-None-Match`. */
+export const userPhotoHandler = handleHttpErrors(handleUserPhoto);
+
+app.http('userPhoto', {
+  route: 'users/{userId}/photo',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: userPhotoHandler,
+});

@@ -1,0 +1,20 @@
+/** The core attributes the planner keeps for every user (SPEC §2.1). */
+export interface DirectoryUser {
+  id: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  userPrincipalName: string | null;
+  accountEnabled: boolean | null;
+}
+
+export const CORE_ATTRIBUTES: ReadonlyArray<keyof DirectoryUser> = [
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'mail',
+  'userPrincipalName',
+  'accountEnabled',
+];

@@ -1,0 +1,40 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { Client, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { AppConfig } from '../config/AppConfig';
+
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+/** Where the SDK's `baseUrl` ends and its version segment begins, for any https Graph root. */
+export function splitGraphRoot(graphBaseUrl: string): { baseUrl: string; version: string; host: string; origin: string } {
+  const url = new URL(graphBaseUrl);
+  const segments = url.pathname.split('/').filter(Boolean);
+  const version = segments.pop() ?? 'v1.0';
+  const prefix = segments.length > 0 ? `/${segments.join('/')}` : '';
+  return { baseUrl: `${url.origin}${prefix}`, version, host: url.hostname, origin: url.origin };
+}
+
+function authProvider(config: AppConfig): AuthenticationProvider {
+  if (config.graphAuth.kind === 'fixedToken') {
+    const token = config.graphAuth.token;
+    return { getAccessToken: async () => token };
+  }
+  const credential = new DefaultAzureCredential({ managedIdentityClientId: config.graphAuth.managedIdentityClientId });
+  return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+}
+
+/**
+ * The Graph SDK client with its default middleware (auth, RetryHandler for 429/503/504 honouring
+ * Retry-After, redirects). A non-Microsoft root (simulator, proxy) must be named in `customHosts`,
+ * or the SDK does not send the bearer token to it.
+ */
+export function createGraphClient(config: AppConfig, provider: AuthenticationProvider = authProvider(config)): Client {
+  const root = splitGraphRoot(config.graphBaseUrl);
+  return Client.initWithMiddleware({
+    authProvider: provider,
+    baseUrl: root.baseUrl,
+    defaultVersion: root.version,
+    customHosts: GRAPH_HOSTS.has(root.host) ? undefined : new Set([root.host]),
+  });
+}

@@ -1,0 +1,18 @@
+import type { HttpResponseInit } from '@azure/functions';
+
+/** A request the API refuses, with the status and the `{ error: { code, message } }` body of SPEC §4. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponseInit {
+  return { status, jsonBody: { error: { code, message } }, headers: { 'Cache-Control': 'no-store', ...headers } };
+}

@@ -1,0 +1,164 @@
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
+import type { PhotoOutcome } from '../domain/PhotoOutcome';
+import type { DirectoryUser } from '../graph/DirectoryUser';
+import { getOrUndefined } from './StorageErrors';
+import { isObjectId } from '../domain/UserId';
+
+/** A user's identity record as stored: core attributes and photo state. Absent text is ''. */
+export interface UserEntity {
+  partitionKey: string;
+  rowKey: string;
+  displayName?: string;
+  givenName?: string;
+  surname?: string;
+  mail?: string;
+  userPrincipalName?: string;
+  accountEnabled?: boolean;
+  coreSyncedAt?: string;
+  photoSha256?: string;
+  photoEtag?: string;
+  photoContentType?: string;
+  photoBytes?: number;
+  photoVerifiedAt?: string;
+  lastResult?: PhotoOutcome;
+  lastRunId?: string;
+  lastCheckedAt?: string;
+  lastChangedAt?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+}
+
+type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
+
+/** The most entities one Table Storage transaction may hold. */
+const TRANSACTION_LIMIT = 100;
+
+/**
+ * Records are spread over 16 partitions by the first hex digit of the object id: a partition's
+ * throughput is limited, and one transaction can write many users of the same partition.
+ */
+export function partitionOf(userId: string): string {
+  return userId.charAt(0).toLowerCase();
+}
+
+export function storedPhotoOf(entity: UserEntity | undefined): StoredPhoto {
+  if (entity === undefined || !entity.photoSha256) return {};
+  return {
+    sha256: entity.photoSha256,
+    etag: entity.photoEtag || undefined,
+    verifiedAt: entity.photoVerifiedAt ? new Date(entity.photoVerifiedAt) : undefined,
+  };
+}
+
+/** The fields one photo decision writes. A failure writes only its error: the stored photo stays. */
+export function photoFields(decision: PhotoDecision, runId: string, now: Date): EntityFields {
+  const at = now.toISOString();
+  const checked: EntityFields = { lastResult: decision.outcome, lastRunId: runId, lastCheckedAt: at, lastErrorCode: '', lastErrorMessage: '' };
+  switch (decision.action) {
+    case 'writePhoto':
+      return {
+        ...checked,
+        photoSha256: decision.photo.sha256,
+        photoEtag: decision.etag,
+        photoContentType: decision.photo.contentType,
+        photoBytes: decision.photo.bytes.length,
+        photoVerifiedAt: at,
+        lastChangedAt: at,
+      };
+    case 'keepEtag':
+      return { ...checked, photoEtag: decision.etag, photoVerifiedAt: at };
+    case 'deletePhoto':
+      return { ...checked, photoSha256: '', photoEtag: '', photoContentType: '', photoBytes: 0, photoVerifiedAt: '', lastChangedAt: at };
+    case 'none':
+      return decision.outcome === 'failed'
+        ? { ...checked, lastErrorCode: decision.error.code, lastErrorMessage: decision.error.message }
+        : checked;
+  }
+}
+
+function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
+  return {
+    displayName: user.displayName ?? '',
+    givenName: user.givenName ?? '',
+    surname: user.surname ?? '',
+    mail: user.mail ?? '',
+    userPrincipalName: user.userPrincipalName ?? '',
+    accountEnabled: user.accountEnabled ?? false,
+    coreSyncedAt: syncedAt,
+  };
+}
+
+const PHOTO_STATE_FIELDS = ['photoSha256', 'photoEtag', 'photoVerifiedAt', 'lastResult', 'lastErrorCode'];
+
+export interface UserPage {
+  users: UserEntity[];
+  next: string | null;
+}
+
+export class IdentityStore {
+  constructor(private readonly table: TableClient) {}
+
+  /** Core attributes of one page of users, merged so photo fields are kept; one transaction per partition and 100 users. */
+  async upsertCoreAttributes(users: readonly DirectoryUser[], syncedAt: Date): Promise<void> {
+    const at = syncedAt.toISOString();
+    await this.mergeAll(users.map((user) => ({ userId: user.id, fields: coreFields(user, at) })));
+  }
+
+  async writePhotoFields(updates: ReadonlyArray<{ userId: string; fields: EntityFields }>): Promise<void> {
+    await this.mergeAll(updates);
+  }
+
+  /** The photo state of each user, by point reads: a query over many row keys would scan the partition. */
+  async readPhotoStates(userIds: readonly string[]): Promise<Map<string, UserEntity | undefined>> {
+    const entries = await Promise.all(
+      userIds.map(async (userId) => [userId, await this.get(userId, PHOTO_STATE_FIELDS)] as const),
+    );
+    return new Map(entries);
+  }
+
+  async get(userId: string, select?: string[]): Promise<UserEntity | undefined> {
+    return getOrUndefined(() => this.table.getEntity<UserEntity>(partitionOf(userId), userId, select ? { queryOptions: { select } } : undefined));
+  }
+
+  /** By object id (a point read) or by user principal name (a query). */
+  async find(userId: string): Promise<UserEntity | undefined> {
+    return isObjectId(userId) ? this.get(userId.toLowerCase()) : this.findByPrincipalName(userId);
+  }
+
+  async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
+    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter: odata`userPrincipalName eq ${userPrincipalName}` } }).byPage({ maxPageSize: 1 });
+    for await (const page of pages) {
+      if (page.length > 0) return page[0];
+    }
+    return undefined;
+  }
+
+  async list(options: { top: number; next?: string; result?: PhotoOutcome }): Promise<UserPage> {
+    const filter = options.result === undefined ? undefined : odata`lastResult eq ${options.result}`;
+    const pages = this.table
+      .listEntities<UserEntity>({ queryOptions: filter ? { filter } : undefined })
+      .byPage({ maxPageSize: options.top, continuationToken: options.next });
+    // A filtered query may answer with an empty page and a continuation: keep reading until a user shows.
+    for await (const page of pages) {
+      const users = page as Array<TableEntityResult<UserEntity>>;
+      if (users.length > 0 || page.continuationToken === undefined) return { users, next: page.continuationToken ?? null };
+    }
+    return { users: [], next: null };
+  }
+
+  private async mergeAll(updates: ReadonlyArray<{ userId: string; fields: EntityFields }>): Promise<void> {
+    const byPartition = new Map<string, TransactionAction[]>();
+    for (const { userId, fields } of updates) {
+      const partitionKey = partitionOf(userId);
+      const actions = byPartition.get(partitionKey) ?? [];
+      actions.push(['upsert', { partitionKey, rowKey: userId, ...fields }, 'Merge']);
+      byPartition.set(partitionKey, actions);
+    }
+    const transactions: TransactionAction[][] = [];
+    for (const actions of byPartition.values()) {
+      for (let start = 0; start < actions.length; start += TRANSACTION_LIMIT) transactions.push(actions.slice(start, start + TRANSACTION_LIMIT));
+    }
+    await Promise.all(transactions.map((actions) => this.table.submitTransaction(actions)));
+  }
+}

@@ -1,0 +1,57 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import type { PhotoError } from '../domain/PhotoError';
+import type { PhotoOutcome } from '../domain/PhotoOutcome';
+import { newestFirstKey, runIdTime } from '../domain/Run';
+
+/** One entry of a user's photo log (SPEC §4 `GET /api/users/{userId}/photo/log`). */
+export interface PhotoEvent {
+  at: string;
+  runId: string;
+  result: PhotoOutcome;
+  error: PhotoError | null;
+}
+
+interface PhotoEventEntity {
+  at: string;
+  runId: string;
+  result: PhotoOutcome;
+  errorCode: string;
+  errorMessage: string;
+}
+
+export const PHOTO_LOG_SIZE = 50;
+
+/** Each user's photo events in their own partition, newest first by a counting-down row key. */
+export class PhotoEventStore {
+  constructor(private readonly table: TableClient) {}
+
+  async append(userId: string, event: PhotoEvent): Promise<void> {
+    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a second event.
+    const rowKey = `${newestFirstKey(runIdTime(event.runId))}-${event.runId}`;
+    await this.table.upsertEntity<PhotoEventEntity>(
+      {
+        partitionKey: userId,
+        rowKey,
+        at: event.at,
+        runId: event.runId,
+        result: event.result,
+        errorCode: event.error?.code ?? '',
+        errorMessage: event.error?.message ?? '',
+      },
+      'Replace',
+    );
+  }
+
+  async recent(userId: string, top = PHOTO_LOG_SIZE): Promise<PhotoEvent[]> {
+    const pages = this.table.listEntities<PhotoEventEntity>({ queryOptions: { filter: odata`PartitionKey eq ${userId}` } }).byPage({ maxPageSize: top });
+    for await (const page of pages) {
+      return page.map((row) => ({
+        at: row.at,
+        runId: row.runId,
+        result: row.result,
+        error: row.errorCode ? ({ code: row.errorCode, message: row.errorMessage } as PhotoError) : null,
+      }));
+    }
+    return [];
+  }
+}

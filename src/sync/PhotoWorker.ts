@@ -1,0 +1,108 @@
+import { decideFromDownload, decideFromMetadata, isChange, type PhotoDecision, type PhotoMetadata } from '../domain/PhotoDecision';
+import type { PhotoJob } from '../domain/PhotoJob';
+import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
+import { isPhotoSyncActive } from '../domain/SyncSettings';
+import type { PhotoGraph } from '../graph/PhotoGraph';
+import { photoFields, storedPhotoOf, type IdentityStore, type UserEntity } from '../storage/IdentityStore';
+import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
+import type { PhotoEventStore } from '../storage/PhotoEventStore';
+import type { RunStore } from '../storage/RunStore';
+import type { SettingsStore } from '../storage/SettingsStore';
+import { mapWithConcurrency } from './Concurrency';
+import type { SyncLog } from './SyncLog';
+
+export interface PhotoWorkerDeps {
+  graph: Pick<PhotoGraph, 'getMetadata' | 'download'>;
+  identities: IdentityStore;
+  photos: PhotoBlobStore;
+  events: PhotoEventStore;
+  runs: RunStore;
+  settings: SettingsStore;
+  log: SyncLog;
+  recheckDays: number;
+  now?: () => Date;
+}
+
+/** Photo downloads in flight per job: Graph serves photos with limited concurrency per app. */
+const DOWNLOAD_CONCURRENCY = 4;
+
+export interface PhotoJobResult {
+  counts: OutcomeCounts;
+  skipped: boolean;
+}
+
+const REASONS: Record<PhotoDecision['outcome'], string> = {
+  added: 'first photo stored',
+  updated: 'photo bytes changed; stored photo replaced',
+  unchanged: 'photo is the one stored',
+  removed: 'user has no photo any more; stored photo deleted',
+  noPhoto: 'user has no photo',
+  failed: 'photo not read; stored photo kept',
+};
+
+/**
+ * Checks the photos of one job's users (SPEC §2.2): metadata for all in one `$batch`, a download
+ * only where the ETag changed or the recheck is due, the blob written before the record. A user's
+ * failure is recorded as that user's outcome and touches nothing else; only a storage fault throws,
+ * so the queue delivers the job again — which is harmless, as every step is idempotent.
+ */
+export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
+  const now = deps.now ?? (() => new Date());
+  const settings = await deps.settings.read();
+  if (!isPhotoSyncActive(settings)) {
+    // Turned off after the run was planned: not one photo request, nothing written.
+    deps.log.write('info', 'photoJobSkipped', { runId: job.runId, jobId: job.jobId, users: job.userIds.length, reason: 'photo sync is off (userPhotos and syncUserPhotos must both be on)' });
+    await finishJob(job, emptyCounts(), deps);
+    return { counts: emptyCounts(), skipped: true };
+  }
+
+  const [stored, metadata] = await Promise.all([deps.identities.readPhotoStates(job.userIds), deps.graph.getMetadata(job.userIds)]);
+  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, (userId) =>
+    decide(userId, stored.get(userId), metadata.get(userId), deps, now()),
+  );
+
+  // Blobs first: a record never names bytes that were not written.
+  await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
+    if (decision.action === 'writePhoto') await deps.photos.write(userId, decision.photo);
+    if (decision.action === 'deletePhoto') await deps.photos.delete(userId);
+  });
+  const checkedAt = now();
+  await deps.identities.writePhotoFields(decisions.map(({ userId, decision }) => ({ userId, fields: photoFields(decision, job.runId, checkedAt) })));
+  await Promise.all(
+    decisions
+      .filter(({ userId, decision }) => isLogWorthy(decision, stored.get(userId)))
+      .map(({ userId, decision }) =>
+        deps.events.append(userId, { at: checkedAt.toISOString(), runId: job.runId, result: decision.outcome, error: decision.outcome === 'failed' ? decision.error : null }),
+      ),
+  );
+  for (const { userId, decision } of decisions) {
+    deps.log.photoResult(job.runId, userId, decision.outcome, REASONS[decision.outcome], decision.outcome === 'failed' ? decision.error : undefined);
+  }
+
+  const counts = countOutcomes(decisions.map(({ decision }) => decision.outcome));
+  await finishJob(job, counts, deps);
+  return { counts, skipped: false };
+}
+
+async function decide(userId: string, entity: UserEntity | undefined, metadata: PhotoMetadata | undefined, deps: PhotoWorkerDeps, now: Date): Promise<{ userId: string; decision: PhotoDecision }> {
+  const stored = storedPhotoOf(entity);
+  const answer: PhotoMetadata = metadata ?? { kind: 'failed', error: { code: 'graphError', message: 'No photo metadata came back for this user.' } };
+  const first = decideFromMetadata(stored, answer, now, deps.recheckDays);
+  if (first.outcome !== 'download') return { userId, decision: first };
+  const download = await deps.graph.download(userId, first.contentType);
+  return { userId, decision: decideFromDownload(stored, download, first.etag) };
+}
+
+/** The photo log keeps what changed and each new error, not every unchanged check. */
+function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): boolean {
+  if (isChange(decision.outcome)) return true;
+  const errorCode = decision.outcome === 'failed' ? decision.error.code : '';
+  return before?.lastResult !== decision.outcome || (before?.lastErrorCode ?? '') !== errorCode;
+}
+
+async function finishJob(job: PhotoJob, counts: OutcomeCounts, deps: PhotoWorkerDeps): Promise<void> {
+  const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts);
+  if (completion.runMissing === true) deps.log.write('warn', 'photoJobWithoutRun', { runId: job.runId, jobId: job.jobId, reason: 'no such run: the photos were checked, but no run counts them' });
+  else if (!completion.counted) deps.log.write('info', 'photoJobRepeated', { runId: job.runId, jobId: job.jobId, reason: 'this job was counted before (a repeated delivery); its work was redone idempotently' });
+  if (completion.finishedRun !== undefined) deps.log.runSummary(completion.finishedRun);
+}
