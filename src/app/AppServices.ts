@@ -1,4 +1,4 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Client, FetchOptions } from '@microsoft/microsoft-graph-client';
 import { loadConfig, type AppConfig } from '../config/AppConfig';
 import type { PhotoJob } from '../domain/PhotoJob';
 import type { RunRequest } from '../domain/RunRequest';
@@ -32,13 +32,15 @@ export interface ServiceOverrides {
   env?: Record<string, string | undefined>;
   /** Shorter Graph timeouts and retry waits, for fault tests that must not wait 30 s. */
   graph?: Partial<Omit<PhotoGraphOptions, 'stepOrigin'>>;
+  /** Passed to every Graph request, e.g. a dispatcher that trusts a simulator's certificate. */
+  graphFetchOptions?: FetchOptions;
 }
 
 export async function createServices(overrides: ServiceOverrides = {}): Promise<AppServices> {
   const config = loadConfig(overrides.env ?? process.env);
   const storage = createStorageClients(config);
   await ensureStorage(storage);
-  const graphClient = createGraphClient(config);
+  const graphClient = createGraphClient(config, overrides.graphFetchOptions);
   const graphOptions: PhotoGraphOptions = { ...DEFAULT_PHOTO_GRAPH_OPTIONS, ...overrides.graph, stepOrigin: splitGraphRoot(config.graphBaseUrl).origin };
   return {
     config,

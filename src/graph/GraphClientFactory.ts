@@ -1,5 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import { Client, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
+import { Client, type AuthenticationProvider, type FetchOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AppConfig } from '../config/AppConfig';
 
@@ -27,12 +27,14 @@ function authProvider(config: AppConfig): AuthenticationProvider {
 /**
  * The Graph SDK client with its default middleware (auth, RetryHandler for 429/503/504 honouring
  * Retry-After, redirects). A non-Microsoft root (simulator, proxy) must be named in `customHosts`,
- * or the SDK does not send the bearer token to it.
+ * or the SDK does not send the bearer token to it. `fetchOptions` go to every request (the
+ * simulator's tests pass an undici dispatcher that trusts its certificate).
  */
-export function createGraphClient(config: AppConfig, provider: AuthenticationProvider = authProvider(config)): Client {
+export function createGraphClient(config: AppConfig, fetchOptions?: FetchOptions): Client {
   const root = splitGraphRoot(config.graphBaseUrl);
   return Client.initWithMiddleware({
-    authProvider: provider,
+    authProvider: authProvider(config),
+    fetchOptions,
     baseUrl: root.baseUrl,
     defaultVersion: root.version,
     customHosts: GRAPH_HOSTS.has(root.host) ? undefined : new Set([root.host]),

@@ -1,11 +1,13 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
+export type JsonHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 import { errorResponse, HttpError } from './HttpError';
 
 /**
  * Every HTTP function answers errors as JSON and never with a stack trace: a refused request gets
  * its own status and code, anything unexpected a 500 whose details stay in the log.
  */
-export function handleHttpErrors(handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
+export function handleHttpErrors(handler: JsonHttpHandler): JsonHttpHandler {
   return async (request, context) => {
     try {
       return await handler(request, context);

@@ -1,0 +1,65 @@
+import { isValidUserId } from '../../src/domain/UserId';
+import { parsePhotoJob } from '../../src/domain/PhotoJob';
+import { JobBuffer } from '../../src/sync/JobBuffer';
+import { partitionOf } from '../../src/storage/IdentityStore';
+
+describe('user ids (SPEC §4)', () => {
+  test.each([
+    '8f2c1a3e-4b5d-4e6f-9a0b-1c2d3e4f5a6b',
+    '8F2C1A3E-4B5D-4E6F-9A0B-1C2D3E4F5A6B',
+    'ada.lovelace@contoso.com',
+    "o'brien@contoso.com",
+    'guest_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+  ])('accepts %s', (id) => expect(isValidUserId(id)).toBe(true));
+
+  test.each([
+    ['empty', ''],
+    ['path traversal', '../../etc/passwd'],
+    ['slash', 'a/b@contoso.com'],
+    ['backslash', 'a\\b@contoso.com'],
+    ['query', 'a?b@contoso.com'],
+    ['whitespace', 'ada lovelace@contoso.com'],
+    ['control character', 'ada\u0000@contoso.com'],
+    ['OData injection', "x' or PartitionKey ne '"],
+    ['no domain', 'ada'],
+    ['too long', `${'a'.repeat(250)}@contoso.com`],
+    ['not a string', 42],
+  ])('refuses %s', (_name, id) => expect(isValidUserId(id)).toBe(false));
+});
+
+describe('photo job messages', () => {
+  const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  test('a valid job is accepted as object or JSON text, ids lowercased', () => {
+    const job = { runId: '20261126T200412Z-abcdef', jobId: '7', userIds: [id(1).toUpperCase()] };
+    expect(parsePhotoJob(job)).toEqual({ ok: true, value: { ...job, userIds: [id(1)] } });
+    expect(parsePhotoJob(JSON.stringify(job))).toMatchObject({ ok: true });
+  });
+  test.each([
+    ['not JSON', 'nope', /not JSON/],
+    ['extra key', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1)], extra: 1 }, /Unrecognized key/i],
+    ['21 ids', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: Array.from({ length: 21 }, (_, n) => id(n)) }, /more than 20/],
+    ['a UPN', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ['ada@contoso.com'] }, /object id/],
+    ['a bad run id', { runId: "x' or 1 eq 1", jobId: '1', userIds: [id(1)] }, /run id/],
+  ])('refuses %s with its reason', (_name, message, reason) => {
+    const result = parsePhotoJob(message);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('JobBuffer', () => {
+  const ids = Array.from({ length: 1000 }, (_, n) => `${(n % 16).toString(16)}${String(n).padStart(7, '0')}-0000-4000-8000-000000000000`);
+  test('full jobs hold 20 users of one partition; the rest is packed; every id exactly once', () => {
+    const buffer = new JobBuffer();
+    const full = [...buffer.add(ids.slice(0, 500)), ...buffer.add(ids.slice(500))];
+    for (const job of full) {
+      expect(job).toHaveLength(20);
+      expect(new Set(job.map(partitionOf)).size).toBe(1);
+    }
+    const rest = buffer.flush();
+    expect(rest.every((job) => job.length <= 20)).toBe(true);
+    const all = [...full, ...rest].flat();
+    expect(all.sort()).toEqual([...ids].sort());
+    expect(full.length + rest.length).toBeLessThanOrEqual(Math.ceil(ids.length / 20) + 1);
+  });
+});
