@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import type { AppConfig } from '../config/AppConfig';
+import type { AppConfig, IdentityStorageConfig } from '../config/AppConfig';
 import { queueNames, TABLES } from './StorageNames';
 
 export type TableName = keyof typeof TABLES;
@@ -19,21 +19,32 @@ function mapValues<K extends string, V, W>(record: Record<K, V>, map: (value: V)
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<K, W>;
 }
 
+function credentialFor(storage: IdentityStorageConfig): TokenCredential {
+  return new DefaultAzureCredential({ managedIdentityClientId: storage.clientId });
+}
+
+/** The queue service behind `AzureWebJobsStorage`, as the queue triggers see it. */
+export function createQueueServiceClient(config: AppConfig): QueueServiceClient {
+  const storage = config.storage;
+  return storage.kind === 'connectionString'
+    ? QueueServiceClient.fromConnectionString(storage.connectionString)
+    : new QueueServiceClient(storage.queueServiceUri, credentialFor(storage));
+}
+
 export function createStorageClients(config: AppConfig): StorageClients {
   const names = queueNames(config.photoQueue);
   const storage = config.storage;
+  const queueService = createQueueServiceClient(config);
   if (storage.kind === 'connectionString') {
     // Azurite speaks plain http; real accounts' connection strings say https.
     const allowInsecureConnection = /UseDevelopmentStorage=true|http:\/\//i.test(storage.connectionString);
-    const queueService = QueueServiceClient.fromConnectionString(storage.connectionString);
     return {
       tables: mapValues(TABLES, (table) => TableClient.fromConnectionString(storage.connectionString, table, { allowInsecureConnection })),
       queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
       photos: BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(config.photoContainer),
     };
   }
-  const credential: TokenCredential = new DefaultAzureCredential({ managedIdentityClientId: storage.clientId });
-  const queueService = new QueueServiceClient(storage.queueServiceUri, credential);
+  const credential = credentialFor(storage);
   return {
     tables: mapValues(TABLES, (table) => new TableClient(storage.tableServiceUri, table, credential)),
     queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
