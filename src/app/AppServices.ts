@@ -1,4 +1,4 @@
-import type { Client, FetchOptions } from '@microsoft/microsoft-graph-client';
+import type { AuthenticationProvider, Client, FetchOptions } from '@microsoft/microsoft-graph-client';
 import { loadConfig, type AppConfig } from '../config/AppConfig';
 import type { PhotoJob } from '../domain/PhotoJob';
 import type { RunRequest } from '../domain/RunRequest';
@@ -34,13 +34,15 @@ export interface ServiceOverrides {
   graph?: Partial<Omit<PhotoGraphOptions, 'stepOrigin'>>;
   /** Passed to every Graph request, e.g. a dispatcher that trusts a simulator's certificate. */
   graphFetchOptions?: FetchOptions;
+  /** Replaces the configured credential (tests make the token call fail without any network). */
+  graphAuthProvider?: AuthenticationProvider;
 }
 
 export async function createServices(overrides: ServiceOverrides = {}): Promise<AppServices> {
   const config = loadConfig(overrides.env ?? process.env);
   const storage = createStorageClients(config);
   await ensureStorage(storage);
-  const graphClient = createGraphClient(config, overrides.graphFetchOptions);
+  const graphClient = createGraphClient(config, overrides.graphFetchOptions, overrides.graphAuthProvider);
   const graphOptions: PhotoGraphOptions = { ...DEFAULT_PHOTO_GRAPH_OPTIONS, ...overrides.graph, stepOrigin: splitGraphRoot(config.graphBaseUrl).origin };
   return {
     config,

@@ -30,10 +30,10 @@ function authProvider(config: AppConfig): AuthenticationProvider {
  * or the SDK does not send the bearer token to it. `fetchOptions` go to every request (the
  * simulator's tests pass an undici dispatcher that trusts its certificate).
  */
-export function createGraphClient(config: AppConfig, fetchOptions?: FetchOptions): Client {
+export function createGraphClient(config: AppConfig, fetchOptions?: FetchOptions, provider: AuthenticationProvider = authProvider(config)): Client {
   const root = splitGraphRoot(config.graphBaseUrl);
   return Client.initWithMiddleware({
-    authProvider: authProvider(config),
+    authProvider: provider,
     fetchOptions,
     baseUrl: root.baseUrl,
     defaultVersion: root.version,

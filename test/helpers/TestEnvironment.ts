@@ -30,6 +30,8 @@ export interface TestEnvironmentOptions {
   graph?: ServiceOverrides['graph'];
   queue?: Partial<QueueSettings>;
   azurite?: { inMemory?: boolean };
+  /** Replaces the fixed simulator token, e.g. with a provider whose token call fails. */
+  graphAuthProvider?: ServiceOverrides['graphAuthProvider'];
 }
 
 /** Fast retries for tests: the queue semantics of host.json, without its waits. */
@@ -77,7 +79,7 @@ export class TestEnvironment {
     // Jest runs tests in a VM context whose global dispatcher Node's fetch does not see: the
     // certificate is trusted per request instead.
     const dispatcher = new Agent({ connect: { ca: [...rootCertificates, sim.caCertPem] } });
-    const services = await createServices({ env, graph: { maxRetryWaitMs: 10_000, ...options.graph }, graphFetchOptions: { dispatcher } as FetchOptions });
+    const services = await createServices({ env, graph: { maxRetryWaitMs: 10_000, ...options.graph }, graphFetchOptions: { dispatcher } as FetchOptions, graphAuthProvider: options.graphAuthProvider });
     useServices(Promise.resolve(services));
     return new TestEnvironment(azurite, sim, tenant, env, services, { ...TEST_QUEUE_SETTINGS, ...options.queue });
   }
