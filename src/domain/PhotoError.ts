@@ -26,8 +26,9 @@ export interface PhotoError {
 }
 
 export const PERMISSION_REMEDIATION =
-  'Grant the app the Microsoft Graph application permission ProfilePhoto.Read.All (or User.Read.All) ' +
-  'and have an administrator grant admin consent; with managed identity, assign the app role to the identity (docs/deploy.md).';
+  'Grant the app the Microsoft Graph application permission ProfilePhoto.Read.All (photos) or User.Read.All ' +
+  '(photos, and the user listing the planner needs) and have an administrator grant admin consent; with a managed ' +
+  'identity, assign the app role to the identity (docs/deploy.md).';
 
 export function permissionDenied(graphCode: string): PhotoError {
   return { code: 'permissionDenied', message: `Microsoft Graph denied access to the photo (${graphCode}). ${PERMISSION_REMEDIATION}` };

@@ -1,0 +1,156 @@
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment: names the resource group and seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. It must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Grant the Microsoft Graph application roles to the managed identity in this deployment. That grant is the admin consent, so the deploying account needs Privileged Role Administrator (or Global Administrator) in Entra ID. Set false (azd env set GRANT_GRAPH_PERMISSION false) to deploy without those rights and grant the roles by hand: see docs/deploy.md.')
+param grantGraphPermission bool = true
+
+@description('Microsoft Graph application roles of the managed identity. The planner lists users (GET /users with accountEnabled), which only User.Read.All allows; User.Read.All also reads profile photos. Add ProfilePhoto.Read.All where policy wants the photo permission granted by name.')
+@allowed([
+  'User.Read.All'
+  'ProfilePhoto.Read.All'
+])
+param graphAppRoles array = [
+  'User.Read.All'
+]
+
+@description('GRAPH_BASE_URL: the Graph root, version segment included.')
+param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
+
+@description('PHOTO_SYNC_SCHEDULE: six-field NCRONTAB of the timer that starts a run.')
+param photoSyncSchedule string = '0 0 */4 * * *'
+
+@description('PHOTO_RECHECK_DAYS: re-download and re-hash a photo at least this often even if its ETag is unchanged.')
+@minValue(1)
+@maxValue(3650)
+param photoRecheckDays int = 7
+
+@description('PHOTO_QUEUE: the photo job queue; the app also uses <name>-poison, <name>-runs and <name>-runs-poison.')
+@minLength(3)
+@maxLength(51)
+param photoQueueName string = 'photo-sync-jobs'
+
+@description('PHOTO_CONTAINER: the private blob container of the photos.')
+@minLength(3)
+@maxLength(63)
+param photoContainerName string = 'user-photos'
+
+@description('Upper bound of Flex Consumption instances. Graph throttles per app and tenant, so more instances do not make a run faster past a point.')
+param maximumInstanceCount int = 100
+
+@description('Memory of each Flex Consumption instance, in MB.')
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.webSitesFunctions}${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
+    photoContainerName: photoContainerName
+    photoQueueName: photoQueueName
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module api 'app/function-app.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    graphBaseUrl: graphBaseUrl
+    photoSyncSchedule: photoSyncSchedule
+    photoRecheckDays: photoRecheckDays
+    photoQueueName: photoQueueName
+    photoContainerName: photoContainerName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+module graphPermission 'app/graph-permission.bicep' = if (grantGraphPermission) {
+  name: 'graphPermission'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    appRoles: graphAppRoles
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_URL string = api.outputs.url
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output GRAPH_APP_ROLES array = graphAppRoles
