@@ -1,0 +1,54 @@
+/**
+ * Runs a Graph simulator until SIGTERM/SIGINT, for the local demo tenant and for benchmarks that
+ * need the fake Graph in its own process. Prints one JSON line with what a client needs to connect:
+ * `{"baseUrl","origin","token","caCertPem"}`.
+ *
+ *   node dist/dev/simulator/serve.js --users 1000 --latency-ms 20 --throttle-rps 200 --seed 1 --port 8443 --token dev
+ */
+import { parseArgs } from 'node:util';
+import { GraphSimulator } from './GraphSimulator';
+import { SimulatedTenant } from './SimulatedTenant';
+
+const DEFAULT_USERS = 1000;
+
+function numberOption(values: Record<string, string | undefined>, name: string): number | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got '${text}'`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'throttle-rps': { type: 'string' },
+      seed: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+    },
+    strict: true,
+  });
+  const tenant = new SimulatedTenant({ userCount: numberOption(values, 'users') ?? DEFAULT_USERS, seed: numberOption(values, 'seed') });
+  const throttleRps = numberOption(values, 'throttle-rps');
+  const sim = await GraphSimulator.start({
+    tenant,
+    latencyMs: numberOption(values, 'latency-ms'),
+    throttleRps: throttleRps === 0 ? undefined : throttleRps,
+    port: numberOption(values, 'port'),
+    token: values.token,
+  });
+  process.stdout.write(`${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem })}\n`);
+
+  // Closing every socket lets the event loop drain, so the process exits on its own.
+  const shutdown = (): void => void sim.stop();
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
