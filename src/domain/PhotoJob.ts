@@ -25,7 +25,8 @@ const photoJobSchema = z.strictObject({
   userIds: z
     .array(z.string().refine(isObjectId, 'user id is not an Entra object id (GUID)'))
     .min(1, 'userIds is empty')
-    .max(MAX_USERS_PER_JOB, `more than ${MAX_USERS_PER_JOB} user ids`),
+    .max(MAX_USERS_PER_JOB, `more than ${MAX_USERS_PER_JOB} user ids`)
+    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, 'a user id appears twice'),
 });
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
