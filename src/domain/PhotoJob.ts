@@ -16,7 +16,8 @@ export interface PhotoJob {
   userIds: string[];
 }
 
-export const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
+/** `20261126T200412.123Z-3f9a1c`; ids made before milliseconds were added have none. */
+export const RUN_ID = /^[0-9]{8}T[0-9]{6}(\.[0-9]{3})?Z-[0-9a-f]{6}$/;
 const JOB_ID = /^[0-9a-z-]{1,64}$/;
 
 const photoJobSchema = z.strictObject({

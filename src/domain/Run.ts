@@ -24,9 +24,12 @@ export interface Run {
   error: { code: string; message: string } | null;
 }
 
-/** Sortable, readable and unique: `20261126T200412Z-3f9a1c`. */
+/**
+ * Sortable, readable and unique: `20261126T200412.123Z-3f9a1c`. Milliseconds keep two runs of the
+ * same second in order, in the run list and in each user's photo log.
+ */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:]/g, '');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -49,9 +52,9 @@ export function newProgress(): RunProgress {
 
 /** The time a run id was made at, read back from the id itself. */
 export function runIdTime(runId: string): Date {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(runId);
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{3}))?Z/.exec(runId);
   if (m === null) throw new RangeError(`not a run id: ${runId}`);
-  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +(m[7] ?? 0)));
 }
 
 /** Row keys that count down with time, so a partition lists newest first. */

@@ -9,6 +9,7 @@ import { Agent } from 'undici';
 import { rootCertificates } from 'node:tls';
 import type { FetchOptions } from '@microsoft/microsoft-graph-client';
 import { QueueRunner } from '../../dev/host/QueueRunner';
+import { createQueueServiceClient } from '../../src/storage/StorageClients';
 import type { QueueSettings } from '../../dev/host/HostSettings';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { photoJobPoisonHandler } from '../../src/functions/photoJobPoison';
@@ -32,6 +33,11 @@ export interface TestEnvironmentOptions {
   azurite?: { inMemory?: boolean };
   /** Replaces the fixed simulator token, e.g. with a provider whose token call fails. */
   graphAuthProvider?: ServiceOverrides['graphAuthProvider'];
+  /**
+   * Asks Graph for pages of this many users instead of the app's 999 (Graph may always answer with
+   * smaller pages), so a small tenant spans several pages and `@odata.nextLink` is followed.
+   */
+  graphPageSize?: number;
 }
 
 /** Fast retries for tests: the queue semantics of host.json, without its waits. */
@@ -57,11 +63,14 @@ export class TestEnvironment {
     queue: QueueSettings,
   ) {
     const queues = services.storage.queues;
+    // As the Functions host does: a poison queue's own failures go to `<poison queue>-poison`.
+    const queueService = createQueueServiceClient(services.config);
+    const poisonOf = (poison: { name: string }) => queueService.getQueueClient(`${poison.name}-poison`);
     this.runners = [
       new QueueRunner({ functionName: 'runRequests', queue: queues.runRequests, poison: queues.runRequestsPoison, handler: runRequestsHandler, settings: queue, logHandler: this.logHandler }),
       new QueueRunner({ functionName: 'photoWorker', queue: queues.photoJobs, poison: queues.photoJobsPoison, handler: photoWorkerHandler, settings: queue, logHandler: this.logHandler }),
-      new QueueRunner({ functionName: 'photoJobPoison', queue: queues.photoJobsPoison, poison: queues.photoJobsPoison, handler: photoJobPoisonHandler, settings: queue, logHandler: this.logHandler }),
-      new QueueRunner({ functionName: 'runRequestsPoison', queue: queues.runRequestsPoison, poison: queues.runRequestsPoison, handler: runRequestsPoisonHandler, settings: queue, logHandler: this.logHandler }),
+      new QueueRunner({ functionName: 'photoJobPoison', queue: queues.photoJobsPoison, poison: poisonOf(queues.photoJobsPoison), handler: photoJobPoisonHandler, settings: queue, logHandler: this.logHandler }),
+      new QueueRunner({ functionName: 'runRequestsPoison', queue: queues.runRequestsPoison, poison: poisonOf(queues.runRequestsPoison), handler: runRequestsPoisonHandler, settings: queue, logHandler: this.logHandler }),
     ];
   }
 
@@ -78,7 +87,12 @@ export class TestEnvironment {
     };
     // Jest runs tests in a VM context whose global dispatcher Node's fetch does not see: the
     // certificate is trusted per request instead.
-    const dispatcher = new Agent({ connect: { ca: [...rootCertificates, sim.caCertPem] } });
+    const agent = new Agent({ connect: { ca: [...rootCertificates, sim.caCertPem] } });
+    const pageSize = options.graphPageSize;
+    const dispatcher =
+      pageSize === undefined
+        ? agent
+        : agent.compose((dispatch) => (opts, handler) => dispatch({ ...opts, path: opts.path.replace(/([?&]\$top=)999(?=&|$)/, `$1${pageSize}`) }, handler));
     const services = await createServices({ env, graph: { maxRetryWaitMs: 10_000, ...options.graph }, graphFetchOptions: { dispatcher } as FetchOptions, graphAuthProvider: options.graphAuthProvider });
     useServices(Promise.resolve(services));
     return new TestEnvironment(azurite, sim, tenant, env, services, { ...TEST_QUEUE_SETTINGS, ...options.queue });
@@ -114,11 +128,24 @@ export class TestEnvironment {
     }
   }
 
-  /** `POST /api/sync`, then the queues drained: one whole run. */
-  async runSync(): Promise<Run> {
+  /** Only the run requests: the run is planned and its photo jobs wait on the queue. */
+  async planOnly(): Promise<string> {
     const response = await this.http(syncHandler, { method: 'POST', path: 'sync' });
     if (response.status !== 202) throw new Error(`sync not started: ${JSON.stringify(response.jsonBody)}`);
-    const { runId } = response.jsonBody as { runId: string };
+    await this.runners[0].drain();
+    return (response.jsonBody as { runId: string }).runId;
+  }
+
+  /** Drains one queue trigger's queue, e.g. the photo jobs only, after a fault was set up. */
+  async drainQueue(functionName: 'runRequests' | 'photoWorker' | 'photoJobPoison' | 'runRequestsPoison'): Promise<number> {
+    // The order of `this.runners`.
+    const order = ['runRequests', 'photoWorker', 'photoJobPoison', 'runRequestsPoison'] as const;
+    return this.runners[order.indexOf(functionName)].drain();
+  }
+
+  /** `POST /api/sync`, then the queues drained: one whole run. */
+  async runSync(): Promise<Run> {
+    const runId = await this.planOnly();
     await this.drainQueues();
     const run = await this.services.runs.get(runId);
     if (run === undefined) throw new Error(`run ${runId} vanished`);

@@ -156,6 +156,26 @@ describe('photo sync on', () => {
   });
 });
 
+describe('turned off while a run is under way', () => {
+  test('photo jobs already on the queue make no photo request and write nothing; the run completes', async () => {
+    await t.setSettings(true, true);
+    await t.runSync();
+    const [user] = users().filter(({ id }) => t.tenant.photoOf(id) !== null);
+    t.tenant.changePhoto(user.id);
+    const runId = await t.planOnly();
+    await t.setSettings(true, false);
+    const blobsBefore = await blobSnapshot();
+    t.sim.resetCounters();
+    await t.drainQueues();
+    expect(photoRequests()).toBe(0);
+    expect(await blobSnapshot()).toEqual(blobsBefore);
+    const run = await t.services.runs.get(runId);
+    expect(run).toMatchObject({ status: 'completed', photoSyncActive: true, photos: { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 } });
+    expect(t.logEvents('photoJobSkipped').some((entry) => entry.runId === runId)).toBe(true);
+    await t.setSettings(true, true);
+  });
+});
+
 describe('failures stay with their user', () => {
   beforeAll(async () => {
     await t.setSettings(true, true);

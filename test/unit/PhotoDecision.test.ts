@@ -43,3 +43,15 @@ describe('decideFromDownload: SHA-256 is the truth', () => {
     expect(decideFromDownload(stored, { kind: 'noPhoto' }, 'W/"2"')).toEqual({ outcome: 'removed', action: 'deletePhoto' });
   });
 });
+
+describe('run ids', () => {
+  test('carry their start time to the millisecond and sort by it', () => {
+    const { newRunId, runIdTime } = jest.requireActual('../../src/domain/Run') as typeof import('../../src/domain/Run');
+    const a = newRunId(new Date('2026-11-26T20:04:12.120Z'));
+    const b = newRunId(new Date('2026-11-26T20:04:12.121Z'));
+    expect(a).toMatch(/^20261126T200412\.120Z-[0-9a-f]{6}$/);
+    expect(runIdTime(a).toISOString()).toBe('2026-11-26T20:04:12.120Z');
+    expect(a < b).toBe(true);
+    expect(runIdTime('20261126T200412Z-abcdef').toISOString()).toBe('2026-11-26T20:04:12.000Z');
+  });
+});
