@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { requireUserId } from '../http/requireUserId';
+import { requireStoredUser } from '../http/requireStoredUser';
 
 function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   if (ifNoneMatch === null) return false;
@@ -14,10 +14,8 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 
 async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
-  const userId = requireUserId(request);
   const { identities, photos } = await getServices();
-  const user = await identities.find(userId);
-  if (user === undefined) throw new HttpError(404, 'userNotFound', 'No such user in the identity store.');
+  const user = await requireStoredUser(request, identities);
   if (!user.photoSha256) throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
   // Answered from the record when the client has it already: no blob read.
   if (etagMatches(request.headers.get('if-none-match'), `"${user.photoSha256}"`)) {

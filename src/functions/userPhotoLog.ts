@@ -1,15 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
-import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { requireUserId } from '../http/requireUserId';
+import { requireStoredUser } from '../http/requireStoredUser';
 
 async function handleUserPhotoLog(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
-  const userId = requireUserId(request);
   const { identities, events } = await getServices();
-  const user = await identities.find(userId);
-  if (user === undefined) throw new HttpError(404, 'userNotFound', 'No such user in the identity store.');
+  const user = await requireStoredUser(request, identities);
   return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: { events: await events.recent(user.rowKey) } };
 }
 

@@ -3,7 +3,7 @@ import { getServices } from '../app/AppServices';
 import { isPhotoOutcome, PHOTO_OUTCOMES } from '../domain/PhotoOutcome';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { requireUserId } from '../http/requireUserId';
+import { requireStoredUser } from '../http/requireStoredUser';
 import { userView } from '../http/UserView';
 
 const DEFAULT_TOP = 100;
@@ -38,9 +38,7 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
     }
     return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: { users: page.users.map(userView), next: page.next } };
   }
-  const userId = requireUserId(request);
-  const user = await identities.find(userId);
-  if (user === undefined) throw new HttpError(404, 'userNotFound', 'No such user in the identity store (has a run listed them yet?).');
+  const user = await requireStoredUser(request, identities);
   return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: userView(user) };
 }
 
