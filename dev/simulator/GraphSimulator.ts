@@ -6,6 +6,7 @@
  * It must be HTTPS: the Graph SDK only sends the bearer token to https hosts.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -190,6 +191,9 @@ export class GraphSimulator {
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.initialThrottleRps = options.throttleRps;
     this.faults = this.defaultFaults();
+    // Every pending latency or stall sleep listens on this signal until it ends: many stalled
+    // requests at once are expected, not a leak.
+    setMaxListeners(0, this.lifetime.signal);
   }
 
   static async start(options: GraphSimulatorOptions): Promise<GraphSimulator> {

@@ -95,7 +95,10 @@ function readStorage(env: Env): StorageConfig {
     }
     return `https://${accountName}.${service}.core.windows.net`;
   };
-  if (accountName === undefined && read(env, 'AzureWebJobsStorage__blobServiceUri') === undefined) {
+  // Any `AzureWebJobsStorage__*` setting means identity-based storage: one missing piece is named,
+  // never silently replaced by local Azurite.
+  const identityBased = Object.keys(env).some((key) => key.startsWith('AzureWebJobsStorage__') && read(env, key) !== undefined);
+  if (accountName === undefined && !identityBased) {
     return { kind: 'connectionString', connectionString: LOCAL_AZURITE_CONNECTION_STRING };
   }
   return {

@@ -26,7 +26,9 @@ export type PhotoDecision =
   | { outcome: 'added' | 'updated'; action: 'writePhoto'; photo: VerifiedPhoto; etag: string }
   | { outcome: 'removed'; action: 'deletePhoto' }
   | { outcome: 'noPhoto'; action: 'none' }
-  | { outcome: 'failed'; action: 'none'; error: PhotoError };
+  | { outcome: 'failed'; action: 'none'; error: PhotoError }
+  /** A repeated delivery finding the change its earlier delivery in the same run stored (see carryEarlierChange). */
+  | { outcome: 'added' | 'updated' | 'removed'; action: 'none' };
 
 export type MetadataDecision = PhotoDecision | { outcome: 'download'; etag: string; contentType?: string };
 
@@ -69,6 +71,18 @@ export function decideFromDownload(stored: StoredPhoto, download: PhotoDownload,
       if (hasPhoto(stored) && stored.sha256 === download.photo.sha256) return { outcome: 'unchanged', action: 'keepEtag', etag };
       return { outcome: hasPhoto(stored) ? 'updated' : 'added', action: 'writePhoto', photo: download.photo, etag };
   }
+}
+
+/**
+ * A job delivered again within the same run (its earlier delivery stored its changes, then failed
+ * before the job was counted) finds those changes stored: they are still this run's outcome, not
+ * `unchanged` or `noPhoto`, so the run counts each change once and the user's photo log keeps it.
+ */
+export function carryEarlierChange(decision: PhotoDecision, earlier: { runId?: string; result?: PhotoOutcome }, runId: string): PhotoDecision {
+  if (decision.action !== 'none' || earlier.runId !== runId) return decision;
+  if (decision.outcome === 'unchanged' && (earlier.result === 'added' || earlier.result === 'updated')) return { outcome: earlier.result, action: 'none' };
+  if (decision.outcome === 'noPhoto' && earlier.result === 'removed') return { outcome: 'removed', action: 'none' };
+  return decision;
 }
 
 /** Outcomes that change what is stored; these, and new errors, go to the user's photo log. */

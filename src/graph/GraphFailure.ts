@@ -26,13 +26,25 @@ export function classifyThrown(error: unknown): PhotoError {
     const answer = classifyGraphStatus(error.statusCode, error.code ?? undefined);
     return answer.kind === 'failed' ? answer.error : { code: 'graphError', message: `Graph answered ${error.statusCode} (${error.code}).` };
   }
-  const name = error instanceof Error || error instanceof GraphError ? (error as { code?: string; name: string }).code ?? error.name : '';
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === 'TimeoutError' || name === 'AbortError' || /timeout|aborted/i.test(message)) {
+  // The SDK wraps what fetch threw in a GraphError (statusCode -1): as `body` itself when it does
+  // not take it for an Error — one from another realm (a VM context) is not `instanceof Error` —
+  // or as its text. So both are read by shape, not by class.
+  const inner = error instanceof GraphError && typeof error.body === 'object' && error.body !== null ? (error.body as unknown) : error;
+  const { name, code, message } = errorShape(inner);
+  const body = error instanceof GraphError && typeof error.body === 'string' ? error.body : '';
+  if ([name, code].some((value) => value === 'TimeoutError' || value === 'AbortError') || /timeout|aborted/i.test(`${message} ${body}`)) {
     return { code: 'timeout', message: 'Graph did not answer in time.' };
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return { code: 'networkError', message: `The request to Graph failed (${message}${cause}).` };
+  const cause = errorShape(errorShape(inner).cause);
+  const causeText = cause.message || cause.code ? `: ${cause.message || cause.code}` : '';
+  return { code: 'networkError', message: `The request to Graph failed (${message || name || String(inner)}${causeText}).` };
+}
+
+function errorShape(value: unknown): { name: string; code: string; message: string; cause: unknown } {
+  if (typeof value !== 'object' || value === null) return { name: '', code: '', message: '', cause: undefined };
+  const { name, code, message, cause } = value as Record<string, unknown>;
+  const text = (field: unknown): string => (typeof field === 'string' ? field : '');
+  return { name: text(name), code: text(code), message: text(message), cause };
 }
 
 /** `Retry-After` in seconds or as an HTTP date; absent → undefined. */

@@ -18,7 +18,7 @@ export interface PhotoGraphOptions {
 
 export const DEFAULT_PHOTO_GRAPH_OPTIONS: Omit<PhotoGraphOptions, 'stepOrigin'> = {
   timeoutMs: 30_000,
-  maxAttempts: 4,
+  maxAttempts: 10,
   maxRetryWaitMs: 120_000,
 };
 
@@ -39,16 +39,40 @@ function backoffMs(attempt: number): number {
  * requests only), and the bytes of one photo as a raw response, so status and headers survive.
  */
 export class PhotoGraph {
+  /**
+   * Graph throttles the app, not one request: after a 429 or 503 with `Retry-After`, no photo
+   * request of this process goes before that time. Requests wait in line and go in the order they
+   * came, so items Graph sent back go before newer jobs' and do not spend all their tries.
+   */
+  private notBefore = 0;
+  private line: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly client: Client,
     private readonly options: PhotoGraphOptions,
   ) {}
+
+  private holdBack(retryAfter: string | null): void {
+    const wait = retryAfterMs(retryAfter);
+    if (wait !== undefined) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
+  }
+
+  private untilGraphAllows(): Promise<void> {
+    const turn = this.line.then(async () => {
+      // Read at this request's turn: a 429 answered meanwhile moves the time on.
+      const wait = this.notBefore - Date.now();
+      if (wait > 0) await sleep(wait);
+    });
+    this.line = turn;
+    return turn;
+  }
 
   async getMetadata(userIds: readonly string[]): Promise<Map<string, PhotoMetadata>> {
     if (userIds.length > MAX_USERS_PER_JOB) throw new RangeError(`a $batch holds at most ${MAX_USERS_PER_JOB} requests`);
     const results = new Map<string, PhotoMetadata>();
     let pending = [...userIds];
     for (let attempt = 1; pending.length > 0; attempt++) {
+      await this.untilGraphAllows();
       const answers = await this.batchMetadata(pending);
       const retry: string[] = [];
       let waitMs = 0;
@@ -63,6 +87,7 @@ export class PhotoGraph {
           continue;
         }
         const wait = retryAfterMs(answer.retryAfter) ?? backoffMs(attempt);
+        if (RETRYABLE_STATUSES.has(answer.status)) this.holdBack(answer.retryAfter);
         if (RETRYABLE_STATUSES.has(answer.status) && attempt < this.options.maxAttempts && wait <= this.options.maxRetryWaitMs) {
           retry.push(userId);
           waitMs = Math.max(waitMs, wait);
@@ -70,8 +95,9 @@ export class PhotoGraph {
         }
         results.set(userId, toMetadata(answer));
       }
-      // One wait for all throttled items: the longest Retry-After, so none is retried early.
-      if (retry.length > 0) await sleep(waitMs);
+      // One wait for all throttled items: the longest Retry-After, so none is retried early. What
+      // the process-wide hold covers is waited for in line, where these items are ahead of newer ones.
+      if (retry.length > 0) await sleep(Math.max(0, Date.now() + waitMs - this.notBefore));
       pending = retry;
     }
     return results;
@@ -93,14 +119,37 @@ export class PhotoGraph {
         answers.set(userId, { status: response.status, retryAfter: response.headers.get('retry-after'), body: await readJson(response) });
       }
     } catch (error) {
+      // The $batch failed as a whole — one stalled item holds up the answer for all, or the
+      // connection broke: each user is asked on their own, so one user's fault stays with that user.
+      if (userIds.length > 1) return this.directMetadata(userIds);
       for (const userId of userIds) answers.set(userId, error instanceof Error ? error : new Error(String(error)));
     }
     return answers;
   }
 
+  /** `GET /users/{id}/photo` for each user at once (as many as one $batch holds), each with its own timeout. */
+  private async directMetadata(userIds: readonly string[]): Promise<Map<string, ItemAnswer | Error>> {
+    const entries = await Promise.all(
+      userIds.map(async (userId): Promise<[string, ItemAnswer | Error]> => {
+        try {
+          const response: Response = await this.client
+            .api(`/users/${encodeURIComponent(userId)}/photo`)
+            .responseType(ResponseType.RAW)
+            .option('signal', AbortSignal.timeout(this.options.timeoutMs))
+            .get();
+          return [userId, { status: response.status, retryAfter: response.headers.get('retry-after'), body: await readJson(response) }];
+        } catch (error) {
+          return [userId, error instanceof Error ? error : new Error(String(error))];
+        }
+      }),
+    );
+    return new Map(entries);
+  }
+
   /** `declaredContentType` is Graph's `@odata.mediaContentType`, cross-checked against the bytes. */
   async download(userId: string, declaredContentType?: string): Promise<PhotoDownload> {
     let response: Response;
+    await this.untilGraphAllows();
     try {
       response = await this.client
         .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
@@ -111,6 +160,7 @@ export class PhotoGraph {
       return { kind: 'failed', error: classifyThrown(error) };
     }
     if (!response.ok) {
+      if (RETRYABLE_STATUSES.has(response.status)) this.holdBack(response.headers.get('retry-after'));
       const answer = classifyGraphStatus(response.status, graphErrorCode(await readJson(response)));
       return answer.kind === 'noPhoto' ? answer : { kind: 'failed', error: answer.error };
     }

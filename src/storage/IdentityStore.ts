@@ -14,6 +14,8 @@ export interface UserEntity {
   surname?: string;
   mail?: string;
   userPrincipalName?: string;
+  /** `userPrincipalName` in lowercase: Entra compares UPNs case-insensitively, Table Storage does not. */
+  userPrincipalNameKey?: string;
   accountEnabled?: boolean;
   coreSyncedAt?: string;
   photoSha256?: string;
@@ -84,12 +86,13 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
     surname: user.surname ?? '',
     mail: user.mail ?? '',
     userPrincipalName: user.userPrincipalName ?? '',
+    userPrincipalNameKey: (user.userPrincipalName ?? '').toLowerCase(),
     accountEnabled: user.accountEnabled ?? false,
     coreSyncedAt: syncedAt,
   };
 }
 
-const PHOTO_STATE_FIELDS = ['photoSha256', 'photoEtag', 'photoVerifiedAt', 'lastResult', 'lastErrorCode'];
+const PHOTO_STATE_FIELDS = ['photoSha256', 'photoEtag', 'photoVerifiedAt', 'lastResult', 'lastErrorCode', 'lastRunId'];
 
 export interface UserPage {
   users: UserEntity[];
@@ -127,7 +130,9 @@ export class IdentityStore {
   }
 
   async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
-    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter: odata`userPrincipalName eq ${userPrincipalName}` } }).byPage({ maxPageSize: 1 });
+    // The exact match finds records written before the key existed, until the next run adds it.
+    const filter = odata`userPrincipalNameKey eq ${userPrincipalName.toLowerCase()} or userPrincipalName eq ${userPrincipalName}`;
+    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: 1 });
     for await (const page of pages) {
       if (page.length > 0) return page[0];
     }

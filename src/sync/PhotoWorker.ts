@@ -1,4 +1,4 @@
-import { decideFromDownload, decideFromMetadata, isChange, type PhotoDecision, type PhotoMetadata } from '../domain/PhotoDecision';
+import { carryEarlierChange, decideFromDownload, decideFromMetadata, isChange, type PhotoDecision, type PhotoMetadata } from '../domain/PhotoDecision';
 import type { PhotoJob } from '../domain/PhotoJob';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import { isPhotoSyncActive } from '../domain/SyncSettings';
@@ -57,9 +57,11 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   }
 
   const [stored, metadata] = await Promise.all([deps.identities.readPhotoStates(job.userIds), deps.graph.getMetadata(job.userIds)]);
-  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, (userId) =>
-    decide(userId, stored.get(userId), metadata.get(userId), deps, now()),
-  );
+  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => {
+    const { decision } = await decide(userId, stored.get(userId), metadata.get(userId), deps, now());
+    const earlier = stored.get(userId);
+    return { userId, decision: carryEarlierChange(decision, { runId: earlier?.lastRunId, result: earlier?.lastResult }, job.runId) };
+  });
 
   // Blobs first: a record never names bytes that were not written.
   await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
@@ -93,11 +95,16 @@ async function decide(userId: string, entity: UserEntity | undefined, metadata: 
   return { userId, decision: decideFromDownload(stored, download, first.etag) };
 }
 
-/** The photo log keeps what changed and each new error, not every unchanged check. */
+/**
+ * The photo log keeps what changed, each new error, a user's first result and the recovery after a
+ * failure — not the checks that find the photo as stored: after `added` or `updated`, `unchanged`
+ * is no news, and logging it would cost a write per user on the run after every change.
+ */
 function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): boolean {
   if (isChange(decision.outcome)) return true;
-  const errorCode = decision.outcome === 'failed' ? decision.error.code : '';
-  return before?.lastResult !== decision.outcome || (before?.lastErrorCode ?? '') !== errorCode;
+  const previous = before?.lastResult;
+  if (decision.outcome === 'failed') return previous !== 'failed' || (before?.lastErrorCode ?? '') !== decision.error.code;
+  return !previous || previous === 'failed';
 }
 
 async function finishJob(job: PhotoJob, counts: OutcomeCounts, deps: PhotoWorkerDeps): Promise<void> {

@@ -4,6 +4,8 @@ import type { ClientRequest } from 'node:http';
 export interface OutboundRequest {
   /** `http` for node:http (the Azure storage SDKs), `fetch` for undici (the Graph SDK's fetch). */
   via: 'http' | 'fetch';
+  /** `http:` or `https:`. */
+  protocol: string;
   /** `host:port`, as the request addressed it. */
   hostPort: string;
   method: string;
@@ -28,13 +30,13 @@ export class OutboundRequests {
   private readonly onHttp = (message: unknown): void => {
     const request = (message as { request: ClientRequest }).request;
     const host = String(request.getHeader('host') ?? request.host);
-    this.requests.push({ via: 'http', hostPort: withPort(host, request.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
+    this.requests.push({ via: 'http', protocol: request.protocol, hostPort: withPort(host, request.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
   };
 
   private readonly onFetch = (message: unknown): void => {
     const request = (message as { request: UndiciRequest }).request;
     const origin = new URL(String(request.origin));
-    this.requests.push({ via: 'fetch', hostPort: withPort(origin.host, origin.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
+    this.requests.push({ via: 'fetch', protocol: origin.protocol, hostPort: withPort(origin.host, origin.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
   };
 
   start(): this {

@@ -136,13 +136,6 @@ export class TestEnvironment {
     return (response.jsonBody as { runId: string }).runId;
   }
 
-  /** Drains one queue trigger's queue, e.g. the photo jobs only, after a fault was set up. */
-  async drainQueue(functionName: 'runRequests' | 'photoWorker' | 'photoJobPoison' | 'runRequestsPoison'): Promise<number> {
-    // The order of `this.runners`.
-    const order = ['runRequests', 'photoWorker', 'photoJobPoison', 'runRequestsPoison'] as const;
-    return this.runners[order.indexOf(functionName)].drain();
-  }
-
   /** `POST /api/sync`, then the queues drained: one whole run. */
   async runSync(): Promise<Run> {
     const runId = await this.planOnly();
