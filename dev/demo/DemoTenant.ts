@@ -6,6 +6,8 @@ export interface DemoTenantOptions {
   /** Share of photos changed at the start of each run after the first, so a second run shows updates. */
   changeRate: number;
   port?: number;
+  /** The simulator's bearer token (Graph and /_sim/ control API); random when absent. */
+  token?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export class DemoTenant {
 
   static async start(options: DemoTenantOptions): Promise<DemoTenant> {
     const tenant = new SimulatedTenant({ userCount: options.users, seed: 2026 });
-    return new DemoTenant(await GraphSimulator.start({ tenant, port: options.port }), options.changeRate);
+    return new DemoTenant(await GraphSimulator.start({ tenant, port: options.port, token: options.token }), options.changeRate);
   }
 
   /** Called when a run starts: from the second run on, some photos change, some are re-uploaded. */

@@ -4,6 +4,8 @@
  */
 export const PHOTO_ERROR_CODES = [
   'permissionDenied',
+  /** Graph refused the app's token itself (401): a credential problem, not a missing permission. */
+  'authenticationFailed',
   'throttled',
   'graphError',
   'timeout',
@@ -29,6 +31,13 @@ export const PERMISSION_REMEDIATION =
   'Grant the app the Microsoft Graph application permission ProfilePhoto.Read.All (photos) or User.Read.All ' +
   '(photos, and the user listing the planner needs) and have an administrator grant admin consent; with a managed ' +
   'identity, assign the app role to the identity (docs/deploy.md).';
+
+export function authenticationFailed(graphCode: string): PhotoError {
+  return {
+    code: 'authenticationFailed',
+    message: `Microsoft Graph rejected the app's access token (${graphCode}). Check the credential: the managed identity (AZURE_CLIENT_ID) or the app registration's secret or certificate, and that it belongs to this tenant.`,
+  };
+}
 
 export function permissionDenied(graphCode: string): PhotoError {
   return { code: 'permissionDenied', message: `Microsoft Graph denied access to the photo (${graphCode}). ${PERMISSION_REMEDIATION}` };

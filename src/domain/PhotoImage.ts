@@ -12,6 +12,10 @@ export interface VerifiedPhoto {
   sha256: string;
 }
 
+export function photoTooLarge(size: number): PhotoError {
+  return { code: 'photoTooLarge', message: `The photo is ${size} bytes; at most ${MAX_PHOTO_BYTES} bytes are stored.` };
+}
+
 /** The content type is decided by the bytes: Graph's declared type is only cross-checked. */
 export function sniffImageType(bytes: Buffer): ImageContentType | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
@@ -35,9 +39,7 @@ function normalizeContentType(value: string | undefined): string | undefined {
  */
 export function verifyPhoto(bytes: Buffer, declaredContentType: string | undefined): VerifiedPhoto | PhotoError {
   if (bytes.length === 0) return { code: 'emptyPhoto', message: 'Graph returned an empty photo.' };
-  if (bytes.length > MAX_PHOTO_BYTES) {
-    return { code: 'photoTooLarge', message: `The photo is ${bytes.length} bytes; at most ${MAX_PHOTO_BYTES} bytes are stored.` };
-  }
+  if (bytes.length > MAX_PHOTO_BYTES) return photoTooLarge(bytes.length);
   const contentType = sniffImageType(bytes);
   if (contentType === undefined) {
     return { code: 'notAnImage', message: 'The photo is not a JPEG, PNG or GIF image (checked by its first bytes).' };

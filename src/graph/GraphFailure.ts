@@ -1,5 +1,5 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { permissionDenied, type PhotoError } from '../domain/PhotoError';
+import { authenticationFailed, permissionDenied, type PhotoError } from '../domain/PhotoError';
 
 /** Graph's ways of saying "this user has no photo" (SPEC §2.2; the last is users without a mailbox). */
 const NO_PHOTO_CODES = new Set(['ImageNotFound', 'ErrorItemNotFound', 'Request_ResourceNotFound', 'MailboxNotHostedInExchangeOnline']);
@@ -13,7 +13,8 @@ export type GraphAnswer = { kind: 'noPhoto' } | { kind: 'failed'; error: PhotoEr
 export function classifyGraphStatus(status: number, graphCode: string | undefined): GraphAnswer {
   const code = graphCode ?? 'unknown';
   if ((status === 404 || status === 400) && NO_PHOTO_CODES.has(code)) return { kind: 'noPhoto' };
-  if (status === 401 || status === 403) return { kind: 'failed', error: permissionDenied(code) };
+  if (status === 401) return { kind: 'failed', error: authenticationFailed(code) };
+  if (status === 403) return { kind: 'failed', error: permissionDenied(code) };
   if (RETRYABLE_STATUSES.has(status)) {
     return { kind: 'failed', error: { code: 'throttled', message: `Graph kept answering ${status} (${code}) after the retries Retry-After allowed; the next run tries again.` } };
   }

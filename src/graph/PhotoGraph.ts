@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchRequestContent, BatchResponseContent, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { PhotoDownload, PhotoMetadata } from '../domain/PhotoDecision';
-import { isPhotoError, verifyPhoto } from '../domain/PhotoImage';
+import { isPhotoError, MAX_PHOTO_BYTES, photoTooLarge, verifyPhoto } from '../domain/PhotoImage';
 import { MAX_USERS_PER_JOB } from '../domain/PhotoJob';
 import { classifyGraphStatus, classifyThrown, graphErrorCode, RETRYABLE_STATUSES, retryAfterMs } from './GraphFailure';
 
@@ -52,9 +52,10 @@ export class PhotoGraph {
     private readonly options: PhotoGraphOptions,
   ) {}
 
+  /** A wait beyond `maxRetryWaitMs` is not held for: its own items fail as throttled, the rest go on. */
   private holdBack(retryAfter: string | null): void {
     const wait = retryAfterMs(retryAfter);
-    if (wait !== undefined) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
+    if (wait !== undefined && wait <= this.options.maxRetryWaitMs) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
   }
 
   private untilGraphAllows(): Promise<void> {
@@ -163,6 +164,12 @@ export class PhotoGraph {
       if (RETRYABLE_STATUSES.has(response.status)) this.holdBack(response.headers.get('retry-after'));
       const answer = classifyGraphStatus(response.status, graphErrorCode(await readJson(response)));
       return answer.kind === 'noPhoto' ? answer : { kind: 'failed', error: answer.error };
+    }
+    // A declared size over the limit is refused before a byte is read into memory.
+    const declaredBytes = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declaredBytes > MAX_PHOTO_BYTES) {
+      await response.body?.cancel();
+      return { kind: 'failed', error: photoTooLarge(declaredBytes) };
     }
     let bytes: Buffer;
     try {

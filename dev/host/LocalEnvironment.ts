@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/config/AppConfig';
+import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
+import { DemoTenant } from '../demo/DemoTenant';
+import { trustCertificate } from '../simulator/TrustCertificate';
+
+export type AppSettings = Record<string, string | undefined>;
+
+export interface LocalEnvironmentOptions {
+  projectRoot: string;
+  /** Where the lines saying what was started (and why) go. */
+  write: (line: string) => void;
+  /**
+   * Azurite on its usual ports 10000-10002 when they are free, so Storage Explorer finds it there
+   * (`npm start`); otherwise any free ports (a one-off run must not compete for them).
+   */
+  azuriteWellKnownPorts: boolean;
+}
+
+/**
+ * The settings and stand-ins a local process runs with, shared by `npm start` and `npm run sync`:
+ * `local.settings.json` `Values`, then the environment, as Core Tools reads them; Azurite in memory
+ * when no storage is configured; the demo tenant when no Graph is.
+ */
+export class LocalEnvironment {
+  private constructor(
+    /** The app settings, pointing at whatever was started in place of unconfigured stores. */
+    readonly env: AppSettings,
+    /** Set when no Graph credential or `GRAPH_BASE_URL` was configured. */
+    readonly demo: DemoTenant | undefined,
+    /** Set when no storage was configured: everything stored is gone when the process ends. */
+    readonly azurite: Azurite | undefined,
+  ) {}
+
+  static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+    const env: AppSettings = { ...localSettings(options.projectRoot), ...process.env };
+    let azurite: Azurite | undefined;
+    if (!isStorageConfigured(env)) {
+      const ports = options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined;
+      azurite = await Azurite.start({ inMemory: true, ports });
+      env.AzureWebJobsStorage = azurite.connectionString;
+      options.write(`Azurite (in memory; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`);
+    }
+    let demo: DemoTenant | undefined;
+    if (!isGraphConfigured(env)) {
+      try {
+        demo = await DemoTenant.start({
+          users: numberSetting(env, 'DEMO_USERS', 300),
+          changeRate: numberSetting(env, 'DEMO_CHANGE_RATE', 0.05),
+          // A fixed token lets a test or script drive the simulator's /_sim/ control API; it is never printed.
+          token: env.DEMO_GRAPH_TOKEN || undefined,
+        });
+      } catch (error) {
+        await azurite?.stop();
+        throw error;
+      }
+      trustCertificate(demo.sim.caCertPem);
+      env.GRAPH_BASE_URL = demo.sim.baseUrl;
+      env.GRAPH_ACCESS_TOKEN = demo.sim.token;
+      options.write(`Demo tenant (no Graph credential or GRAPH_BASE_URL set): ${demo.sim.tenant.count} users, Graph simulator at ${demo.sim.baseUrl}`);
+    }
+    return new LocalEnvironment(env, demo, azurite);
+  }
+
+  async stop(): Promise<void> {
+    await this.demo?.stop();
+    await this.azurite?.stop();
+  }
+}
+
+/** Core Tools reads `local.settings.json` `Values` into the environment; empty values count as unset. */
+function localSettings(projectRoot: string): Record<string, string> {
+  const file = join(projectRoot, 'local.settings.json');
+  if (!existsSync(file)) return {};
+  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => typeof value === 'string' && value !== '')) as Record<string, string>;
+}
+
+function isStorageConfigured(env: AppSettings): boolean {
+  return Boolean(env.AzureWebJobsStorage || env.AzureWebJobsStorage__accountName || env.AzureWebJobsStorage__blobServiceUri);
+}
+
+function isGraphConfigured(env: AppSettings): boolean {
+  return Boolean(env.GRAPH_BASE_URL || env.GRAPH_ACCESS_TOKEN || env.AZURE_CLIENT_ID || env.AZURE_CLIENT_SECRET || env.AZURE_CLIENT_CERTIFICATE_PATH);
+}
+
+function numberSetting(env: AppSettings, key: string, fallback: number): number {
+  const value = env[key] === undefined || env[key] === '' ? fallback : Number(env[key]);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(key, `expected a number, got "${env[key]}"`);
+  return value;
+}
+
+async function portOrFree(preferred: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => void freePort().then(resolve));
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
+  });
+}
+
+async function wellKnownPortsOrFree(): Promise<AzuritePorts> {
+  return { blob: await portOrFree(10000), queue: await portOrFree(10001), table: await portOrFree(10002) };
+}
