@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/AppConfig';
+import { ConfigError, LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/AppConfig';
 import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
 import { DemoTenant } from '../demo/DemoTenant';
 import { trustCertificate } from '../simulator/TrustCertificate';
@@ -37,7 +37,15 @@ export class LocalEnvironment {
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
     const env: AppSettings = { ...localSettings(options.projectRoot), ...process.env };
     let azurite: Azurite | undefined;
-    if (!isStorageConfigured(env)) {
+    if (env.AzureWebJobsStorage === LOCAL_AZURITE_CONNECTION_STRING) {
+      // "The local emulator": start one on its usual ports, unless one already listens there.
+      if (await wellKnownPortsFree()) {
+        azurite = await Azurite.start({ inMemory: true, ports: WELL_KNOWN_PORTS });
+        options.write(`Azurite (in memory; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`);
+      } else {
+        options.write('Using the storage emulator already listening on ports 10000-10002 (AzureWebJobsStorage=UseDevelopmentStorage=true).');
+      }
+    } else if (!isStorageConfigured(env)) {
       const ports = options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined;
       azurite = await Azurite.start({ inMemory: true, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
@@ -100,6 +108,13 @@ async function portOrFree(preferred: number): Promise<number> {
   });
 }
 
+const WELL_KNOWN_PORTS: AzuritePorts = { blob: 10000, queue: 10001, table: 10002 };
+
 async function wellKnownPortsOrFree(): Promise<AzuritePorts> {
-  return { blob: await portOrFree(10000), queue: await portOrFree(10001), table: await portOrFree(10002) };
+  return { blob: await portOrFree(WELL_KNOWN_PORTS.blob), queue: await portOrFree(WELL_KNOWN_PORTS.queue), table: await portOrFree(WELL_KNOWN_PORTS.table) };
+}
+
+async function wellKnownPortsFree(): Promise<boolean> {
+  const ports = await wellKnownPortsOrFree();
+  return ports.blob === WELL_KNOWN_PORTS.blob && ports.queue === WELL_KNOWN_PORTS.queue && ports.table === WELL_KNOWN_PORTS.table;
 }
