@@ -6,6 +6,7 @@ import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { parsePhotoJob, type PhotoJob } from '../../src/domain/PhotoJob';
 import type { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import type { JobQueue } from '../../src/storage/JobQueue';
+import { MethodInterceptor } from '../helpers/MethodInterceptor';
 
 /**
  * What a queue can do to the photo jobs: deliver one twice, hand the same job to two workers at
@@ -14,7 +15,7 @@ import type { JobQueue } from '../../src/storage/JobQueue';
 
 const MAX_DEQUEUE_COUNT = 3;
 let t: TestEnvironment;
-let restore: Array<() => void> = [];
+const interceptor = new MethodInterceptor();
 const requests = new OutboundRequests();
 
 beforeAll(async () => {
@@ -25,8 +26,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const undo of restore) undo();
-  restore = [];
+  interceptor.restoreAll();
 });
 
 afterAll(async () => {
@@ -34,13 +34,6 @@ afterAll(async () => {
   await t.stop();
 });
 
-function intercept<T extends object, K extends keyof T>(target: T, key: K, replacement: (original: T[K]) => T[K]): void {
-  const original = target[key];
-  target[key] = replacement((original as (...args: unknown[]) => unknown).bind(target) as T[K]);
-  restore.push(() => {
-    target[key] = original;
-  });
-}
 
 function changeSomePhotos(): void {
   const withPhoto = usersWithPhoto(t);
@@ -66,7 +59,7 @@ async function approximateCount(queue: 'photoJobs' | 'photoJobsPoison' | 'runReq
 test('every photo job delivered twice: each is counted once, the repeat changes nothing twice', async () => {
   changeSomePhotos();
   const before = await storedStates(t);
-  intercept(t.services.photoJobs, 'send', (original: JobQueue<PhotoJob>['send']) => async (job) => {
+  interceptor.intercept(t.services.photoJobs, 'send', (original: JobQueue<PhotoJob>['send']) => async (job) => {
     await original(job);
     await original(job);
   });
@@ -102,7 +95,7 @@ test(`a job that keeps failing goes to the poison queue after ${MAX_DEQUEUE_COUN
   t.tenant.changePhoto(broken);
   t.tenant.changePhoto(withPhoto[9]);
   const before = await storedStates(t);
-  intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
+  interceptor.intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
     if (userId === broken) throw Object.assign(new Error(`Simulated: blob storage refuses ${userId}`), { statusCode: 500 });
     return original(userId, photo);
   });
@@ -130,8 +123,7 @@ test(`a job that keeps failing goes to the poison queue after ${MAX_DEQUEUE_COUN
   await expectNothingLost(t, before, { run, failedMayHaveNewBlob: true });
   expect(await approximateCount('photoJobsPoison')).toBe(0);
 
-  for (const undo of restore) undo();
-  restore = [];
+  interceptor.restoreAll();
   await expectHealedByCleanRun(t);
 });
 

@@ -4,6 +4,7 @@ import { userPhotoHandler } from '../../src/functions/userPhoto';
 import type { IdentityStore } from '../../src/storage/IdentityStore';
 import type { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import type { RunStore } from '../../src/storage/RunStore';
+import { MethodInterceptor } from '../helpers/MethodInterceptor';
 
 /**
  * Storage fails under the photo worker: Azurite stops in the middle of a run and comes back, and a
@@ -12,7 +13,7 @@ import type { RunStore } from '../../src/storage/RunStore';
  */
 
 let t: TestEnvironment;
-let restore: Array<() => void> = [];
+const interceptor = new MethodInterceptor();
 
 beforeAll(async () => {
   // On disk, so a stopped and restarted Azurite still has everything.
@@ -22,22 +23,13 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  for (const undo of restore) undo();
-  restore = [];
+  interceptor.restoreAll();
 });
 
 afterAll(async () => {
   await t.stop();
 });
 
-/** Replaces one method of one of the app's stores (the worker uses these very instances) until the test ends. */
-function intercept<T extends object, K extends keyof T>(target: T, key: K, replacement: (original: T[K]) => T[K]): void {
-  const original = target[key];
-  target[key] = replacement((original as (...args: unknown[]) => unknown).bind(target) as T[K]);
-  restore.push(() => {
-    target[key] = original;
-  });
-}
 
 function redeliveries(): string[] {
   return t.logEvents('queueHost').map((entry) => String(entry.reason)).filter((reason) => /failed \(delivery \d+ of \d+\)/.test(reason));
@@ -56,7 +48,7 @@ test('a record write fails after the blob was written: the job is delivered agai
 
   // What the store looked like at the moment the record write failed.
   let atFailure: Map<string, { blob?: string; record?: string }> | undefined;
-  intercept(t.services.identities, 'writePhotoFields', (original) => async (updates) => {
+  interceptor.intercept(t.services.identities, 'writePhotoFields', (original) => async (updates) => {
     if (atFailure === undefined && updates.some(({ fields }) => fields.lastResult !== 'unchanged' && fields.lastResult !== 'noPhoto')) {
       atFailure = new Map();
       for (const { userId } of updates) {
@@ -100,7 +92,7 @@ test('the job fails after its records were written, before it was counted: the r
   const before = await storedStates(t);
   const redeliveredBefore = redeliveries().length;
   let failures = 0;
-  intercept(t.services.runs, 'recordJobDone', (original: RunStore['recordJobDone']) => async (runId, jobId, counts, options) => {
+  interceptor.intercept(t.services.runs, 'recordJobDone', (original: RunStore['recordJobDone']) => async (runId, jobId, counts, options) => {
     if (failures === 0 && counts.updated + counts.removed > 0) {
       failures++;
       throw Object.assign(new Error('Simulated: the run table went away before the job was counted'), { statusCode: 503 });
@@ -136,7 +128,7 @@ test('Azurite stops in the middle of a run and starts again: the interrupted job
   let stopped = false;
   let restarted: Promise<void> | undefined;
   // Right after the first blob write of the run, storage goes away...
-  intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
+  interceptor.intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
     await original(userId, photo);
     if (!stopped) {
       stopped = true;
@@ -144,7 +136,7 @@ test('Azurite stops in the middle of a run and starts again: the interrupted job
     }
   });
   // ...and comes back once a worker has given up on it, so the job fails and the queue retries it.
-  intercept(t.services.identities, 'writePhotoFields', (original: IdentityStore['writePhotoFields']) => async (updates) => {
+  interceptor.intercept(t.services.identities, 'writePhotoFields', (original: IdentityStore['writePhotoFields']) => async (updates) => {
     try {
       return await original(updates);
     } catch (error) {
