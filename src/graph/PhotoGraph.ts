@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchRequestContent, BatchResponseContent, ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { BatchRequestContent, BatchResponseContent, ResponseType, RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import type { PhotoDownload, PhotoMetadata } from '../domain/PhotoDecision';
 import { isPhotoError, MAX_PHOTO_BYTES, photoTooLarge, verifyPhoto } from '../domain/PhotoImage';
 import { MAX_USERS_PER_JOB } from '../domain/PhotoJob';
@@ -150,15 +150,25 @@ export class PhotoGraph {
   /** `declaredContentType` is Graph's `@odata.mediaContentType`, cross-checked against the bytes. */
   async download(userId: string, declaredContentType?: string): Promise<PhotoDownload> {
     let response: Response;
-    await this.untilGraphAllows();
-    try {
-      response = await this.client
-        .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
-        .responseType(ResponseType.RAW)
-        .option('signal', AbortSignal.timeout(this.options.timeoutMs))
-        .get();
-    } catch (error) {
-      return { kind: 'failed', error: classifyThrown(error) };
+    for (let attempt = 1; ; attempt++) {
+      await this.untilGraphAllows();
+      try {
+        response = await this.client
+          .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
+          .responseType(ResponseType.RAW)
+          // Retried below, in the process-wide line, rather than by the SDK on its own schedule.
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', AbortSignal.timeout(this.options.timeoutMs))
+          .get();
+      } catch (error) {
+        return { kind: 'failed', error: classifyThrown(error) };
+      }
+      const retryAfter = response.headers.get('retry-after');
+      const wait = retryAfterMs(retryAfter) ?? backoffMs(attempt);
+      if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.options.maxAttempts || wait > this.options.maxRetryWaitMs) break;
+      this.holdBack(retryAfter);
+      await response.arrayBuffer().catch(() => undefined);
+      await sleep(Math.max(0, Date.now() + wait - this.notBefore));
     }
     if (!response.ok) {
       if (RETRYABLE_STATUSES.has(response.status)) this.holdBack(response.headers.get('retry-after'));

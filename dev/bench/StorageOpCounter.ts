@@ -1,0 +1,72 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import type { AzuritePorts } from '../azurite/Azurite';
+
+export interface StorageOps {
+  /** `PUT` to the blob service: one per photo written (small blobs go up in one request). */
+  blobWrites: number;
+  blobOps: number;
+  /** Every request to the table service; a `$batch` transaction is one request, so it counts once. */
+  tableOps: number;
+  /** The same by what the request names: a table, or `$batch` (whose table is in its body). */
+  tableOpsByTarget: Record<string, number>;
+  /** `POST …/messages` to the queue service. */
+  queueSends: number;
+  /** Sends, receives, deletes and updates of queue messages. */
+  queueOps: number;
+}
+
+export function emptyStorageOps(): StorageOps {
+  return { blobWrites: 0, blobOps: 0, tableOps: 0, tableOpsByTarget: {}, queueSends: 0, queueOps: 0 };
+}
+
+const CHANNEL = 'http.client.request.start';
+
+/**
+ * Counts the app's storage requests where they leave the process: the Azure storage SDKs send
+ * through node:http, whose diagnostics channel sees every request, retries included. The port
+ * tells the service apart. Work run through `uncounted` (the benchmark's own set-up and checks)
+ * is left out, so the figures are what the app costs.
+ */
+export class StorageOpCounter {
+  private ops = emptyStorageOps();
+  private readonly quiet = new AsyncLocalStorage<true>();
+  private readonly onRequest = (message: unknown): void => {
+    if (this.quiet.getStore() === true) return;
+    const request = (message as { request: ClientRequest }).request;
+    const port = Number(String(request.getHeader('host') ?? '').split(':').pop());
+    const path = request.path.split('?')[0] ?? '';
+    if (port === this.ports.blob) {
+      this.ops.blobOps++;
+      if (request.method === 'PUT') this.ops.blobWrites++;
+    } else if (port === this.ports.table) {
+      this.ops.tableOps++;
+      // `/<account>/<Table>(PartitionKey='…',RowKey='…')`, `/<account>/<Table>()`, `/<account>/$batch`.
+      const target = /^\/[^/]+\/([^/(]+)/.exec(path)?.[1] ?? path;
+      this.ops.tableOpsByTarget[target] = (this.ops.tableOpsByTarget[target] ?? 0) + 1;
+    } else if (port === this.ports.queue && /\/messages(\/|$)/.test(path)) {
+      this.ops.queueOps++;
+      if (request.method === 'POST') this.ops.queueSends++;
+    }
+  };
+
+  constructor(private readonly ports: AzuritePorts) {
+    subscribe(CHANNEL, this.onRequest);
+  }
+
+  /** The counts since the last call. */
+  take(): StorageOps {
+    const ops = this.ops;
+    this.ops = emptyStorageOps();
+    return ops;
+  }
+
+  uncounted<T>(work: () => Promise<T>): Promise<T> {
+    return this.quiet.run(true, work);
+  }
+
+  close(): void {
+    unsubscribe(CHANNEL, this.onRequest);
+  }
+}
