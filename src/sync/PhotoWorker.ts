@@ -57,11 +57,10 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   }
 
   const [stored, metadata] = await Promise.all([deps.identities.readPhotoStates(job.userIds), deps.graph.getMetadata(job.userIds)]);
-  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => {
-    const { decision } = await decide(userId, stored.get(userId), metadata.get(userId), deps, now());
-    const earlier = stored.get(userId);
-    return { userId, decision: carryEarlierChange(decision, { runId: earlier?.lastRunId, result: earlier?.lastResult }, job.runId) };
-  });
+  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => ({
+    userId,
+    decision: await decide(userId, job.runId, stored.get(userId), metadata.get(userId), deps, now()),
+  }));
 
   // Blobs first: a record never names bytes that were not written.
   await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
@@ -86,13 +85,12 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   return { counts, skipped: false };
 }
 
-async function decide(userId: string, entity: UserEntity | undefined, metadata: PhotoMetadata | undefined, deps: PhotoWorkerDeps, now: Date): Promise<{ userId: string; decision: PhotoDecision }> {
+async function decide(userId: string, runId: string, entity: UserEntity | undefined, metadata: PhotoMetadata | undefined, deps: PhotoWorkerDeps, now: Date): Promise<PhotoDecision> {
   const stored = storedPhotoOf(entity);
   const answer: PhotoMetadata = metadata ?? { kind: 'failed', error: { code: 'graphError', message: 'No photo metadata came back for this user.' } };
   const first = decideFromMetadata(stored, answer, now, deps.recheckDays);
-  if (first.outcome !== 'download') return { userId, decision: first };
-  const download = await deps.graph.download(userId, first.contentType);
-  return { userId, decision: decideFromDownload(stored, download, first.etag) };
+  const decision = first.outcome === 'download' ? decideFromDownload(stored, await deps.graph.download(userId, first.contentType), first.etag) : first;
+  return carryEarlierChange(decision, { runId: entity?.lastRunId, result: entity?.lastResult }, runId);
 }
 
 /**
