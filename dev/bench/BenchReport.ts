@@ -109,6 +109,7 @@ export function formatTable(runs: BenchRuns): string[] {
     ['table operations', (r) => String(r.storage.tableOps)],
     ['queue messages sent', (r) => String(r.storage.queueSends)],
     ['queue operations', (r) => String(r.storage.queueOps)],
+    ['failed storage requests', (r) => String(r.storage.failedRequests)],
     ['peak RSS MiB', (r) => r.peakRssMb.toFixed(0)],
     ['CPU s: app', (r) => r.cpuSeconds.app.toFixed(1)],
     ['CPU s: Azurite', (r) => r.cpuSeconds.azurite?.toFixed(1) ?? '-'],

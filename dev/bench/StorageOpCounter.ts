@@ -15,10 +15,12 @@ export interface StorageOps {
   queueSends: number;
   /** Sends, receives, deletes and updates of queue messages. */
   queueOps: number;
+  /** Requests that broke off or got a 5xx: the SDKs send them again, so they are in the counts above twice. */
+  failedRequests: number;
 }
 
 export function emptyStorageOps(): StorageOps {
-  return { blobWrites: 0, blobOps: 0, tableOps: 0, tableOpsByTarget: {}, queueSends: 0, queueOps: 0 };
+  return { blobWrites: 0, blobOps: 0, tableOps: 0, tableOpsByTarget: {}, queueSends: 0, queueOps: 0, failedRequests: 0 };
 }
 
 const CHANNEL = 'http.client.request.start';
@@ -37,17 +39,23 @@ export class StorageOpCounter {
     const request = (message as { request: ClientRequest }).request;
     const port = Number(String(request.getHeader('host') ?? '').split(':').pop());
     const path = request.path.split('?')[0] ?? '';
+    if (port !== this.ports.blob && port !== this.ports.table && port !== this.ports.queue) return;
+    const ops = this.ops;
+    request.once('error', () => ops.failedRequests++);
+    request.once('response', (response) => {
+      if ((response.statusCode ?? 0) >= 500) ops.failedRequests++;
+    });
     if (port === this.ports.blob) {
-      this.ops.blobOps++;
-      if (request.method === 'PUT') this.ops.blobWrites++;
+      ops.blobOps++;
+      if (request.method === 'PUT') ops.blobWrites++;
     } else if (port === this.ports.table) {
-      this.ops.tableOps++;
+      ops.tableOps++;
       // `/<account>/<Table>(PartitionKey='…',RowKey='…')`, `/<account>/<Table>()`, `/<account>/$batch`.
       const target = /^\/[^/]+\/([^/(]+)/.exec(path)?.[1] ?? path;
-      this.ops.tableOpsByTarget[target] = (this.ops.tableOpsByTarget[target] ?? 0) + 1;
+      ops.tableOpsByTarget[target] = (ops.tableOpsByTarget[target] ?? 0) + 1;
     } else if (port === this.ports.queue && /\/messages(\/|$)/.test(path)) {
-      this.ops.queueOps++;
-      if (request.method === 'POST') this.ops.queueSends++;
+      ops.queueOps++;
+      if (request.method === 'POST') ops.queueSends++;
     }
   };
 
