@@ -2,6 +2,7 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
 import type { PhotoOutcome } from '../domain/PhotoOutcome';
 import type { DirectoryUser } from '../graph/DirectoryUser';
+import { chunks } from '../domain/Chunks';
 import { getOrUndefined } from './StorageErrors';
 import { isObjectId } from '../domain/UserId';
 
@@ -33,6 +34,9 @@ export interface UserEntity {
 
 type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
 
+/** The most entities one Table Storage query page returns. */
+const LIST_PAGE_SIZE = 1000;
+
 /** The most entities one Table Storage transaction may hold. */
 const TRANSACTION_LIMIT = 100;
 
@@ -42,6 +46,17 @@ const TRANSACTION_LIMIT = 100;
  */
 export function partitionOf(userId: string): string {
   return userId.charAt(0).toLowerCase();
+}
+
+function groupByPartition<T>(items: readonly T[], userIdOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const partitionKey = partitionOf(userIdOf(item));
+    const group = groups.get(partitionKey) ?? [];
+    group.push(item);
+    groups.set(partitionKey, group);
+  }
+  return groups;
 }
 
 export function storedPhotoOf(entity: UserEntity | undefined): StoredPhoto {
@@ -112,12 +127,37 @@ export class IdentityStore {
     await this.mergeAll(updates);
   }
 
-  /** The photo state of each user, by point reads: a query over many row keys would scan the partition. */
+  /**
+   * The photo state of each user: one key-range query per partition the users are in. The planner
+   * cuts jobs from consecutive row keys (`listSyncedSince`), so a job's range holds its own users
+   * and, at most, users no longer in the directory: a range scan, where twenty point reads would
+   * be twenty requests and an `or` of row keys a scan of the whole partition.
+   */
   async readPhotoStates(userIds: readonly string[]): Promise<Map<string, UserEntity | undefined>> {
-    const entries = await Promise.all(
-      userIds.map(async (userId) => [userId, await this.get(userId, PHOTO_STATE_FIELDS)] as const),
+    const wanted = new Set(userIds);
+    const states = new Map<string, UserEntity | undefined>(userIds.map((userId) => [userId, undefined]));
+    await Promise.all(
+      [...groupByPartition([...wanted], (userId) => userId)].map(async ([partitionKey, ids]) => {
+        const sorted = [...ids].sort();
+        const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${sorted[0]} and RowKey le ${sorted[sorted.length - 1]}`;
+        for await (const entity of this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', ...PHOTO_STATE_FIELDS] } })) {
+          if (wanted.has(entity.rowKey)) states.set(entity.rowKey, entity);
+        }
+      }),
     );
-    return new Map(entries);
+    return states;
+  }
+
+  /**
+   * The ids of the users whose core attributes were written at or after `since`, in table order
+   * (partition, then row key), a page at a time: the planner's photo jobs are cut from this stream.
+   */
+  async *listSyncedSince(since: Date): AsyncGenerator<string[]> {
+    const filter = odata`coreSyncedAt ge ${since.toISOString()}`;
+    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE });
+    for await (const page of pages) {
+      if (page.length > 0) yield page.map((entity) => entity.rowKey);
+    }
   }
 
   async get(userId: string, select?: string[]): Promise<UserEntity | undefined> {
@@ -153,16 +193,10 @@ export class IdentityStore {
   }
 
   private async mergeAll(updates: ReadonlyArray<{ userId: string; fields: EntityFields }>): Promise<void> {
-    const byPartition = new Map<string, TransactionAction[]>();
-    for (const { userId, fields } of updates) {
-      const partitionKey = partitionOf(userId);
-      const actions = byPartition.get(partitionKey) ?? [];
-      actions.push(['upsert', { partitionKey, rowKey: userId, ...fields }, 'Merge']);
-      byPartition.set(partitionKey, actions);
-    }
     const transactions: TransactionAction[][] = [];
-    for (const actions of byPartition.values()) {
-      for (let start = 0; start < actions.length; start += TRANSACTION_LIMIT) transactions.push(actions.slice(start, start + TRANSACTION_LIMIT));
+    for (const [partitionKey, inPartition] of groupByPartition(updates, (update) => update.userId)) {
+      const actions = inPartition.map(({ userId, fields }): TransactionAction => ['upsert', { partitionKey, rowKey: userId, ...fields }, 'Merge']);
+      transactions.push(...chunks(actions, TRANSACTION_LIMIT));
     }
     await Promise.all(transactions.map((actions) => this.table.submitTransaction(actions)));
   }

@@ -1,19 +1,19 @@
 import type { DirectoryUser } from '../graph/DirectoryUser';
-import type { PhotoJob } from '../domain/PhotoJob';
+import { chunks } from '../domain/Chunks';
+import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { RunStore } from '../storage/RunStore';
 import { mapWithConcurrency } from './Concurrency';
-import { JobBuffer } from './JobBuffer';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';
 
 export interface PlannerDeps {
   listUserPages: () => AsyncIterable<DirectoryUser[]>;
-  identities: IdentityStore;
-  runs: RunStore;
-  photoJobs: JobQueue<PhotoJob>;
+  identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listSyncedSince'>;
+  runs: Pick<RunStore, 'addPlanned' | 'finishPlanning'>;
+  photoJobs: Pick<JobQueue<PhotoJob>, 'send'>;
   log: SyncLog;
   now?: () => Date;
 }
@@ -22,26 +22,21 @@ export interface PlannerDeps {
 const SEND_CONCURRENCY = 16;
 
 /**
- * Plans one run (SPEC §2.1): pages through the directory, keeps each user's core attributes, and —
- * only when photo sync is active — enqueues photo jobs. Each page is written out before the next
- * is fetched, so memory does not grow with the tenant. A listing that breaks off marks the run
- * `failed` with the reason; users not listed are left exactly as they are.
+ * Plans one run (SPEC §2.1) in two streaming passes. First it pages through the directory and
+ * keeps each user's core attributes, a page stored before the next is fetched. Then — only when
+ * photo sync is active — it reads back the ids of the users it stored, in table order, and
+ * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
+ * one key-range query. Neither pass holds more than a page: memory does not grow with the tenant.
+ * A listing that breaks off marks the run `failed` with the reason; users not listed are left
+ * exactly as they are, and those listed still get their photo jobs.
  */
 export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
-  const buffer = new JobBuffer();
-  let jobSeq = 0;
-  const enqueue = async (groups: string[][]): Promise<void> => {
-    const jobs = groups.map((userIds): PhotoJob => ({ runId: run.runId, jobId: String(++jobSeq), userIds }));
-    await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
-  };
-
+  // The clock that stamps every record this run lists: those stamped since are this run's users.
+  const listingStartedAt = now();
   try {
-    const listingError = await planPages();
-    // Users listed before a failure still get their photo jobs.
-    const rest = run.photoSyncActive ? buffer.flush() : [];
-    await enqueue(rest);
-    if (rest.length > 0) await deps.runs.addPlanned(run.runId, 0, rest.length);
+    const listingError = await listPages();
+    if (run.photoSyncActive) await enqueuePhotoJobs();
     const finished = await deps.runs.finishPlanning(run.runId, listingError);
     if (finished !== undefined) deps.log.runSummary(finished);
     return finished;
@@ -54,7 +49,7 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     throw error;
   }
 
-  async function planPages(): Promise<{ code: string; message: string } | undefined> {
+  async function listPages(): Promise<{ code: string; message: string } | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
     for (;;) {
       // Only fetching a page (Graph, or the credential in front of it) may fail the run; a storage
@@ -71,12 +66,29 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
       if (next.done === true) break;
       const page = next.value;
       await deps.identities.upsertCoreAttributes(page, now());
-      const groups = run.photoSyncActive ? buffer.add(page.map((user) => user.id)) : [];
-      await enqueue(groups);
-      await deps.runs.addPlanned(run.runId, page.length, groups.length);
-      deps.log.write('info', 'usersListed', { runId: run.runId, users: page.length, photoJobs: groups.length });
+      await deps.runs.addPlanned(run.runId, page.length, 0);
+      deps.log.write('info', 'usersListed', { runId: run.runId, users: page.length });
     }
     return undefined;
   }
-}
 
+  async function enqueuePhotoJobs(): Promise<void> {
+    let jobSeq = 0;
+    const enqueue = async (groups: string[][]): Promise<void> => {
+      if (groups.length === 0) return;
+      const jobs = groups.map((userIds): PhotoJob => ({ runId: run.runId, jobId: String(++jobSeq), userIds }));
+      await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
+      await deps.runs.addPlanned(run.runId, 0, jobs.length);
+    };
+    // A page of ids rarely ends on a job's boundary: the rest opens the next page's first job.
+    let rest: string[] = [];
+    for await (const page of deps.identities.listSyncedSince(listingStartedAt)) {
+      const ids = [...rest, ...page];
+      const whole = ids.length - (ids.length % MAX_USERS_PER_JOB);
+      rest = ids.slice(whole);
+      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB));
+    }
+    await enqueue(rest.length > 0 ? [rest] : []);
+    deps.log.write('info', 'photoJobsEnqueued', { runId: run.runId, photoJobs: jobSeq });
+  }
+}

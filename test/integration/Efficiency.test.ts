@@ -1,5 +1,7 @@
 import { newRunId } from '../../src/domain/Run';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
+import { chunks } from '../../src/domain/Chunks';
+import { partitionOf } from '../../src/storage/IdentityStore';
 import { StorageOpCounter } from '../../dev/bench/StorageOpCounter';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 
@@ -29,6 +31,12 @@ afterEach(() => {
   t.sim.resetFaults();
 });
 
+const allUserIds = (): string[] => Array.from({ length: USERS }, (_, index) => t.tenant.userAt(index).id);
+/** Table order is partition, then row key: for lowercase object ids, whose first digit is the partition, plain order. */
+const tableOrder = (ids: string[]): string[] => [...ids].sort();
+/** Jobs of 20 consecutive ids in table order, one query for each partition a job touches. */
+const rangeQueriesOfJobs = (ordered: string[]): number => chunks(ordered, PER_BATCH).reduce((sum, job) => sum + new Set(job.map(partitionOf)).size, 0);
+
 async function measuredRun() {
   t.sim.resetCounters();
   storage.take();
@@ -47,10 +55,25 @@ test('nothing changed: one $batch per 20 users, no download, no blob operation, 
   expect(ops.blobOps).toBe(0);
   // A check that finds the photo as stored is no news for the user's photo log.
   expect(ops.tableOpsByTarget.PhotoSyncEvents ?? 0).toBe(0);
-  // One point read of each user's stored state; the writes travel in per-partition transactions.
-  expect(ops.tableOpsByTarget.PhotoSyncUsers).toBe(USERS);
+  // The planner reads the run's ids back in one page; each job then reads its users' stored state
+  // in one key-range query per partition its 20 consecutive keys cover (writes travel in $batch).
+  expect(ops.tableOpsByTarget.PhotoSyncUsers).toBe(1 + rangeQueriesOfJobs(tableOrder(allUserIds())));
   // One message per photo job of 20 users, and the run request.
   expect(ops.queueSends).toBe(Math.ceil(USERS / PER_BATCH) + 1);
+});
+
+test("a job's stored states come back in one key-range query, users between its keys left out", async () => {
+  const inOnePartition = tableOrder(allUserIds()).filter((id) => partitionOf(id) === partitionOf(allUserIds()[0]));
+  expect(inOnePartition.length).toBeGreaterThanOrEqual(3);
+  // Every other key: the users in between are in the range, not in the job.
+  const job = inOnePartition.filter((_, index) => index % 2 === 0);
+  storage.take();
+
+  const states = await t.services.identities.readPhotoStates(job);
+
+  expect(storage.take().tableOps).toBe(1);
+  expect(states.size).toBe(job.length);
+  for (const userId of job) expect(states.get(userId)).toMatchObject({ rowKey: userId, lastResult: (await t.services.identities.get(userId))?.lastResult });
 });
 
 test('changed photos: only they are downloaded, only new bytes are written', async () => {

@@ -1,28 +1,24 @@
 import type { PhotoJob } from '../../src/domain/PhotoJob';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
-import type { IdentityStore } from '../../src/storage/IdentityStore';
-import type { JobQueue } from '../../src/storage/JobQueue';
-import type { RunStore } from '../../src/storage/RunStore';
-import { JobBuffer } from '../../src/sync/JobBuffer';
-import { planRun } from '../../src/sync/Planner';
+import { planRun, type PlannerDeps } from '../../src/sync/Planner';
 import { SyncLog } from '../../src/sync/SyncLog';
 
 /**
- * The planner's memory stays flat because it consumes the directory one page at a time: a page is
- * stored and its full photo jobs are on the queue before the next page is asked for, and what it
- * keeps between pages is bounded by the partitions, not by the tenant.
+ * The planner's memory stays flat because both of its passes consume one page at a time: a page
+ * of the directory is stored before the next is asked for, and a page of stored ids is on the
+ * queue as photo jobs before the next is read. What it keeps between pages is less than a job.
  */
 
 const quiet = new SyncLog({ debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined });
 const RUN = { runId: '20261126T200412Z-abcdef', photoSyncActive: true };
 
-/** Object ids whose first hex digit — the identity partition — is `partition`. */
-function user(partition: string, n: number): DirectoryUser {
-  const id = `${partition}${String(n).padStart(7, '0')}-0000-4000-8000-000000000000`;
+function user(n: number): DirectoryUser {
+  const id = `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`;
   return { id, displayName: null, givenName: null, surname: null, mail: null, userPrincipalName: null, accountEnabled: true };
 }
 
-function recordingDeps(pages: DirectoryUser[][]) {
+/** A planner whose stores record what it asks of them, in order; `stored` pages are what the table gives back. */
+function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date[] = []) {
   const events: string[] = [];
   const sent: PhotoJob[] = [];
   async function* listUserPages(): AsyncGenerator<DirectoryUser[]> {
@@ -31,51 +27,82 @@ function recordingDeps(pages: DirectoryUser[][]) {
       yield page;
     }
   }
-  const deps = {
+  async function* listSyncedSince(from: Date): AsyncGenerator<string[]> {
+    since.push(from);
+    for (const [index, page] of stored.entries()) {
+      events.push(`read ids ${index + 1}`);
+      yield page;
+    }
+  }
+  const deps: PlannerDeps = {
     listUserPages,
-    identities: { upsertCoreAttributes: async (users: DirectoryUser[]) => void events.push(`store ${users.length} users`) } as unknown as IdentityStore,
-    runs: {
-      addPlanned: async () => undefined,
-      finishPlanning: async () => undefined,
-    } as unknown as RunStore,
+    identities: {
+      upsertCoreAttributes: async (users: readonly DirectoryUser[]) => void events.push(`store ${users.length} users`),
+      listSyncedSince,
+    },
+    runs: { addPlanned: async () => undefined, finishPlanning: async () => undefined },
     photoJobs: {
       send: async (job: PhotoJob) => {
-        // A queue round trip: a planner that did not wait for it would ask for the next page meanwhile.
+        // A queue round trip: a planner that did not wait for it would read the next page meanwhile.
         await new Promise((resolve) => setTimeout(resolve, 2));
         sent.push(job);
         events.push(`send job ${job.jobId}`);
       },
-    } as unknown as JobQueue<PhotoJob>,
+    },
     log: quiet,
   };
   return { deps, events, sent };
 }
 
-test('page k+1 is asked for only after page k is stored and its full jobs are enqueued', async () => {
-  // 40 users of one partition per page: two full jobs each.
-  const pages = [1, 2, 3].map((page) => Array.from({ length: 40 }, (_, n) => user('a', page * 100 + n)));
-  const { deps, events, sent } = recordingDeps(pages);
+test('page k+1 of the directory is asked for only after page k is stored; jobs follow the listing', async () => {
+  const pages = [0, 1, 2].map((page) => Array.from({ length: 40 }, (_, n) => user(page * 40 + n)));
+  const ids = pages.flat().map((u) => u.id);
+  const { deps, events } = recordingDeps(pages, [ids]);
 
   await planRun(RUN, deps);
 
   expect(events).toEqual([
-    'fetch page 1', 'store 40 users', 'send job 1', 'send job 2',
-    'fetch page 2', 'store 40 users', 'send job 3', 'send job 4',
-    'fetch page 3', 'store 40 users', 'send job 5', 'send job 6',
+    'fetch page 1', 'store 40 users',
+    'fetch page 2', 'store 40 users',
+    'fetch page 3', 'store 40 users',
+    'read ids 1', 'send job 1', 'send job 2', 'send job 3', 'send job 4', 'send job 5', 'send job 6',
   ]);
-  expect(sent.map((job) => job.userIds)).toEqual(pages.flatMap((page) => [page.slice(0, 20), page.slice(20)].map((users) => users.map((u) => u.id))));
 });
 
-test('users left over between pages are bounded by the partitions, however large the tenant', () => {
-  const buffer = new JobBuffer();
-  const partitions = '0123456789abcdef';
-  let jobs = 0;
-  for (let page = 0; page < 100; page++) {
-    const users = Array.from({ length: 999 }, (_, n) => user(partitions[(page * 999 + n) % 16], page * 1000 + n).id);
-    jobs += buffer.add(users).length;
+test('photo jobs are runs of 20 consecutive stored ids; a page of ids is enqueued before the next is read', async () => {
+  // 100 pages of 999 ids: no page ends on a job's boundary.
+  const stored = Array.from({ length: 100 }, (_, page) => Array.from({ length: 999 }, (_, n) => user(page * 999 + n).id));
+  const { deps, events, sent } = recordingDeps([], stored);
+
+  await planRun(RUN, deps);
+
+  expect(sent.map((job) => job.userIds).flat()).toEqual(stored.flat());
+  expect(sent.slice(0, -1).every((job) => job.userIds.length === 20)).toBe(true);
+  expect(sent).toHaveLength(Math.ceil(99_900 / 20));
+  // Before page k+1 is read, every whole job that page k completes is on the queue: fewer than 20 ids wait.
+  let sentSoFar = 0;
+  for (const event of events) {
+    if (event.startsWith('send job')) sentSoFar++;
+    const page = /^read ids (\d+)$/.exec(event);
+    if (page !== null && page[1] !== '1') expect(99_900 - (100 - Number(page[1]) + 1) * 999 - sentSoFar * 20).toBeLessThan(20);
   }
-  const rest = buffer.flush();
-  // At most 19 ids wait per partition: 99,900 users leave at most 16 × 19 behind.
-  expect(rest.flat().length).toBeLessThanOrEqual(16 * 19);
-  expect(jobs * 20 + rest.flat().length).toBe(99_900);
+});
+
+test('the ids read back are those stored since this planning began, by its own clock', async () => {
+  const clock = [new Date('2026-12-01T10:00:00.000Z'), new Date('2026-12-01T10:00:01.000Z')];
+  const since: Date[] = [];
+  const { deps } = recordingDeps([[user(1)]], [[user(1).id]], since);
+
+  await planRun(RUN, { ...deps, now: () => clock.shift() ?? new Date('2026-12-01T10:00:02.000Z') });
+
+  expect(since).toEqual([new Date('2026-12-01T10:00:00.000Z')]);
+});
+
+test('with photo sync off, nothing is read back and no job is sent', async () => {
+  const { deps, events, sent } = recordingDeps([[user(1), user(2)]], [[user(1).id, user(2).id]]);
+
+  await planRun({ ...RUN, photoSyncActive: false }, deps);
+
+  expect(events).toEqual(['fetch page 1', 'store 2 users']);
+  expect(sent).toHaveLength(0);
 });

@@ -1,7 +1,6 @@
 import { isValidUserId } from '../../src/domain/UserId';
 import { parsePhotoJob } from '../../src/domain/PhotoJob';
-import { JobBuffer } from '../../src/sync/JobBuffer';
-import { partitionOf } from '../../src/storage/IdentityStore';
+import { chunks } from '../../src/domain/Chunks';
 
 describe('user ids (SPEC §4)', () => {
   test.each([
@@ -48,19 +47,12 @@ describe('photo job messages', () => {
   });
 });
 
-describe('JobBuffer', () => {
-  const ids = Array.from({ length: 1000 }, (_, n) => `${(n % 16).toString(16)}${String(n).padStart(7, '0')}-0000-4000-8000-000000000000`);
-  test('full jobs hold 20 users of one partition; the rest is packed; every id exactly once', () => {
-    const buffer = new JobBuffer();
-    const full = [...buffer.add(ids.slice(0, 500)), ...buffer.add(ids.slice(500))];
-    for (const job of full) {
-      expect(job).toHaveLength(20);
-      expect(new Set(job.map(partitionOf)).size).toBe(1);
-    }
-    const rest = buffer.flush();
-    expect(rest.every((job) => job.length <= 20)).toBe(true);
-    const all = [...full, ...rest].flat();
-    expect(all.sort()).toEqual([...ids].sort());
-    expect(full.length + rest.length).toBeLessThanOrEqual(Math.ceil(ids.length / 20) + 1);
+describe('chunks', () => {
+  test('cuts in order into pieces of the size, the last one shorter, every item exactly once', () => {
+    const items = Array.from({ length: 45 }, (_, n) => n);
+    const pieces = chunks(items, 20);
+    expect(pieces.map((piece) => piece.length)).toEqual([20, 20, 5]);
+    expect(pieces.flat()).toEqual(items);
+    expect(chunks([], 20)).toEqual([]);
   });
 });
