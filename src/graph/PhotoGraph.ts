@@ -3,6 +3,7 @@ import { BatchRequestContent, BatchResponseContent, ResponseType, RetryHandlerOp
 import type { PhotoDownload, PhotoMetadata } from '../domain/PhotoDecision';
 import { isPhotoError, MAX_PHOTO_BYTES, photoTooLarge, verifyPhoto } from '../domain/PhotoImage';
 import { MAX_USERS_PER_JOB } from '../domain/PhotoJob';
+import { GraphPacer } from './GraphPacer';
 import { classifyGraphStatus, classifyThrown, graphErrorCode, RETRYABLE_STATUSES, retryAfterMs } from './GraphFailure';
 
 export interface PhotoGraphOptions {
@@ -39,33 +40,21 @@ function backoffMs(attempt: number): number {
  * requests only), and the bytes of one photo as a raw response, so status and headers survive.
  */
 export class PhotoGraph {
-  /**
-   * Graph throttles the app, not one request: after a 429 or 503 with `Retry-After`, no photo
-   * request of this process goes before that time. Requests wait in line and go in the order they
-   * came, so items Graph sent back go before newer jobs' and do not spend all their tries.
-   */
-  private notBefore = 0;
-  private line: Promise<void> = Promise.resolve();
-
   constructor(
     private readonly client: Client,
     private readonly options: PhotoGraphOptions,
+    private readonly pacer = new GraphPacer(),
   ) {}
 
   /** A wait beyond `maxRetryWaitMs` is not held for: its own items fail as throttled, the rest go on. */
   private holdBack(retryAfter: string | null): void {
     const wait = retryAfterMs(retryAfter);
-    if (wait !== undefined && wait <= this.options.maxRetryWaitMs) this.notBefore = Math.max(this.notBefore, Date.now() + wait);
+    if (wait !== undefined && wait <= this.options.maxRetryWaitMs) this.pacer.throttled(wait);
   }
 
-  private untilGraphAllows(): Promise<void> {
-    const turn = this.line.then(async () => {
-      // Read at this request's turn: a 429 answered meanwhile moves the time on.
-      const wait = this.notBefore - Date.now();
-      if (wait > 0) await sleep(wait);
-    });
-    this.line = turn;
-    return turn;
+  /** What is left of `waitMs` once the process-wide hold (waited for in line) is over. */
+  private beyondHold(waitMs: number): number {
+    return Math.max(0, Date.now() + waitMs - this.pacer.heldUntil);
   }
 
   async getMetadata(userIds: readonly string[]): Promise<Map<string, PhotoMetadata>> {
@@ -73,8 +62,9 @@ export class PhotoGraph {
     const results = new Map<string, PhotoMetadata>();
     let pending = [...userIds];
     for (let attempt = 1; pending.length > 0; attempt++) {
-      await this.untilGraphAllows();
+      await this.pacer.turn(pending.length);
       const answers = await this.batchMetadata(pending);
+      this.pacer.accepted([...answers.values()].filter((answer) => answer instanceof Error || !RETRYABLE_STATUSES.has(answer.status)).length);
       const retry: string[] = [];
       let waitMs = 0;
       for (const userId of pending) {
@@ -98,7 +88,7 @@ export class PhotoGraph {
       }
       // One wait for all throttled items: the longest Retry-After, so none is retried early. What
       // the process-wide hold covers is waited for in line, where these items are ahead of newer ones.
-      if (retry.length > 0) await sleep(Math.max(0, Date.now() + waitMs - this.notBefore));
+      if (retry.length > 0) await sleep(this.beyondHold(waitMs));
       pending = retry;
     }
     return results;
@@ -151,7 +141,7 @@ export class PhotoGraph {
   async download(userId: string, declaredContentType?: string): Promise<PhotoDownload> {
     let response: Response;
     for (let attempt = 1; ; attempt++) {
-      await this.untilGraphAllows();
+      await this.pacer.turn(1);
       try {
         response = await this.client
           .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
@@ -165,10 +155,11 @@ export class PhotoGraph {
       }
       const retryAfter = response.headers.get('retry-after');
       const wait = retryAfterMs(retryAfter) ?? backoffMs(attempt);
+      if (!RETRYABLE_STATUSES.has(response.status)) this.pacer.accepted(1);
       if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.options.maxAttempts || wait > this.options.maxRetryWaitMs) break;
       this.holdBack(retryAfter);
       await response.arrayBuffer().catch(() => undefined);
-      await sleep(Math.max(0, Date.now() + wait - this.notBefore));
+      await sleep(this.beyondHold(wait));
     }
     if (!response.ok) {
       if (RETRYABLE_STATUSES.has(response.status)) this.holdBack(response.headers.get('retry-after'));
