@@ -12,7 +12,7 @@ const MIN_UNITS_PER_SECOND = 20;
 /** After a throttle, the pace drops to this share of itself (the first time, of what Graph accepted)... */
 const DECREASE = 0.9;
 /** ...and rises by this share each second that Graph throttles nothing. */
-const INCREASE = 0.03;
+const INCREASE = 0.05;
 const SECOND_MS = 1000;
 
 /**

@@ -18,15 +18,17 @@ export interface PlannerDeps {
   now?: () => Date;
 }
 
+type FetchedPage = { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: { code: string; message: string } };
+
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
 
 /**
  * Plans one run (SPEC §2.1) in two streaming passes. First it pages through the directory and
- * keeps each user's core attributes, a page stored before the next is fetched. Then — only when
+ * keeps each user's core attributes, fetching a page while the one before is stored. Then — only when
  * photo sync is active — it reads back the ids of the users it stored, in table order, and
  * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
- * one key-range query. Neither pass holds more than a page: memory does not grow with the tenant.
+ * one key-range query. Neither pass holds more than two pages: memory does not grow with the tenant.
  * A listing that breaks off marks the run `failed` with the reason; users not listed are left
  * exactly as they are, and those listed still get their photo jobs.
  */
@@ -51,25 +53,32 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
 
   async function listPages(): Promise<{ code: string; message: string } | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
-    for (;;) {
-      // Only fetching a page (Graph, or the credential in front of it) may fail the run; a storage
-      // fault is thrown on, so the trigger fails and says so.
-      let next: IteratorResult<DirectoryUser[]>;
-      try {
-        next = await pages.next();
-      } catch (error) {
-        const cause = classifyThrown(error);
-        const listingError = { code: 'listUsersFailed', message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.` };
-        deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: cause.code, reason: listingError.message });
-        return listingError;
-      }
-      if (next.done === true) break;
-      const page = next.value;
-      await deps.identities.upsertCoreAttributes(page, now());
-      await deps.runs.addPlanned(run.runId, page.length, 0);
-      deps.log.write('info', 'usersListed', { runId: run.runId, users: page.length });
+    // The next page is on its way while this one is stored: two pages in memory at most.
+    for (let next = fetchPage(pages); ; ) {
+      const fetched = await next;
+      if (fetched.kind === 'failed') return fetched.error;
+      if (fetched.kind === 'done') return undefined;
+      next = fetchPage(pages);
+      await deps.identities.upsertCoreAttributes(fetched.page, now());
+      await deps.runs.addPlanned(run.runId, fetched.page.length, 0);
+      deps.log.write('info', 'usersListed', { runId: run.runId, users: fetched.page.length });
     }
-    return undefined;
+  }
+
+  /**
+   * Only fetching a page (Graph, or the credential in front of it) may fail the run, so this never
+   * throws; a storage fault is thrown on by the caller, so the trigger fails and says so.
+   */
+  async function fetchPage(pages: AsyncIterator<DirectoryUser[]>): Promise<FetchedPage> {
+    try {
+      const next = await pages.next();
+      return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
+    } catch (error) {
+      const cause = classifyThrown(error);
+      const listingError = { code: 'listUsersFailed', message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.` };
+      deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: cause.code, reason: listingError.message });
+      return { kind: 'failed', error: listingError };
+    }
   }
 
   async function enqueuePhotoJobs(): Promise<void> {

@@ -4,9 +4,9 @@ import { planRun, type PlannerDeps } from '../../src/sync/Planner';
 import { SyncLog } from '../../src/sync/SyncLog';
 
 /**
- * The planner's memory stays flat because both of its passes consume one page at a time: a page
- * of the directory is stored before the next is asked for, and a page of stored ids is on the
- * queue as photo jobs before the next is read. What it keeps between pages is less than a job.
+ * The planner's memory stays flat because both of its passes consume a page at a time: one page
+ * of the directory is fetched ahead while the one before is stored, and a page of stored ids is
+ * on the queue as photo jobs before the next is read. What it keeps between pages is under a job.
  */
 
 const quiet = new SyncLog({ debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined });
@@ -54,17 +54,18 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
   return { deps, events, sent };
 }
 
-test('page k+1 of the directory is asked for only after page k is stored; jobs follow the listing', async () => {
+test('page k+2 of the directory is asked for only after page k is stored; jobs follow the listing', async () => {
   const pages = [0, 1, 2].map((page) => Array.from({ length: 40 }, (_, n) => user(page * 40 + n)));
   const ids = pages.flat().map((u) => u.id);
   const { deps, events } = recordingDeps(pages, [ids]);
 
   await planRun(RUN, deps);
 
+  // One page ahead: page k+1 is on its way while page k is stored, never two.
   expect(events).toEqual([
-    'fetch page 1', 'store 40 users',
-    'fetch page 2', 'store 40 users',
+    'fetch page 1', 'fetch page 2', 'store 40 users',
     'fetch page 3', 'store 40 users',
+    'store 40 users',
     'read ids 1', 'send job 1', 'send job 2', 'send job 3', 'send job 4', 'send job 5', 'send job 6',
   ]);
 });
