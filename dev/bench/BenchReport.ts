@@ -35,7 +35,7 @@ export interface BenchSettings {
   latencyMs: number;
   changed: number;
   throttleRps: number | undefined;
-  /** Photo jobs in flight at once: host.json's queue batchSize. */
+  /** Photo jobs in flight at once, at most: host.json's queue batchSize + newBatchThreshold. */
   graphConcurrency: number;
 }
 

@@ -22,7 +22,7 @@ import { IdentityStore } from '../../src/storage/IdentityStore';
 import { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import { Azurite } from '../azurite/Azurite';
 import { loadFunctions } from '../host/FunctionRegistry';
-import { readQueueSettings } from '../host/HostSettings';
+import { readQueueSettings, type QueueSettings } from '../host/HostSettings';
 import { BenchProgress } from './BenchProgress';
 import { computeRatios, formatTable, type BenchSettings, type NaiveRunReport, type PipelineRunReport, type TenantChange } from './BenchReport';
 import { naiveSync } from './NaiveSync';
@@ -57,8 +57,13 @@ function parseOptions(): BenchSettings {
     latencyMs: number('latency-ms', values['latency-ms'], (v) => v >= 0, 'a non-negative number'),
     changed: number('changed', values.changed, (v) => v >= 0 && v <= 1, 'a share within 0..1'),
     throttleRps: values['throttle-rps'] === undefined ? undefined : number('throttle-rps', values['throttle-rps'], (v) => v > 0, 'a positive number'),
-    graphConcurrency: readQueueSettings(projectRoot).batchSize,
+    graphConcurrency: photoJobConcurrency(readQueueSettings(projectRoot)),
   };
+}
+
+/** The most photo jobs one Functions host runs at once: a batch fetched while up to newBatchThreshold are still in flight. */
+function photoJobConcurrency(queues: QueueSettings): number {
+  return queues.batchSize + queues.newBatchThreshold;
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;

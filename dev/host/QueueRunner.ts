@@ -30,8 +30,8 @@ export function decodeQueueMessage(text: string): unknown {
 }
 
 /**
- * A queue trigger as the Functions host runs one: up to `batchSize` messages at once, a new batch
- * when in-flight work falls to `newBatchThreshold`, a failed message hidden for
+ * A queue trigger as the Functions host runs one: batches of `batchSize` messages, a new batch
+ * whenever in-flight work is at or below `newBatchThreshold`, a failed message hidden for
  * `visibilityTimeout` and retried, moved to the poison queue after `maxDequeueCount` deliveries,
  * and polling that backs off to `maxPollingInterval` while the queue is empty.
  */
@@ -68,20 +68,34 @@ export class QueueRunner {
     }
   }
 
+  /**
+   * As the Functions host polls: whole batches of `batchSize` while in-flight work is at or below
+   * `newBatchThreshold`, so up to `batchSize + newBatchThreshold` messages are processed at once;
+   * above it, the next look comes when a message is done.
+   */
   private async poll(): Promise<void> {
+    const { batchSize, newBatchThreshold, maxPollingIntervalMs } = this.options.settings;
     let idleMs = 100;
     while (!this.stopped) {
       let received = 0;
-      if (this.inFlight.size <= this.options.settings.newBatchThreshold) {
+      if (this.inFlight.size <= newBatchThreshold) {
         try {
-          received = await this.receiveBatch(this.options.settings.batchSize - this.inFlight.size);
+          received = await this.receiveBatch(batchSize);
         } catch (error) {
           this.log('error', `Polling ${this.options.queue.name} failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
-      idleMs = received > 0 ? 100 : Math.min(idleMs * 2, this.options.settings.maxPollingIntervalMs);
-      if (received === 0 || this.inFlight.size > this.options.settings.newBatchThreshold) await this.sleep(received > 0 ? 50 : idleMs);
+      idleMs = received > 0 ? 100 : Math.min(idleMs * 2, maxPollingIntervalMs);
+      if (received === 0 && this.inFlight.size <= newBatchThreshold) await this.sleep(idleMs);
+      else if (this.inFlight.size > newBatchThreshold) await this.untilOneIsDone();
     }
+  }
+
+  private untilOneIsDone(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      void Promise.race(this.inFlight).then(resolve);
+    });
   }
 
   private async receiveBatch(count: number): Promise<number> {

@@ -201,26 +201,36 @@ export class RunStore {
     }
   }
 
+  /** Each run's entity as this process last wrote it: the next change needs no read unless another writer came between. */
+  private readonly lastWritten = new Map<string, RunEntity>();
+
   /**
    * Read, change and write the run entity under its ETag, with `extra` rows in the same transaction;
    * another writer in between (412) makes it read and try again.
    */
   private async change(runId: string, update: (entity: RunEntity) => Partial<RunEntity>, extra: TransactionAction[] = []): Promise<JobCompletion> {
     for (let attempt = 1; ; attempt++) {
-      const entity = await this.runs.getEntity<RunEntity>(runId, RUN_ROW);
+      const entity = this.lastWritten.get(runId) ?? (await this.runs.getEntity<RunEntity>(runId, RUN_ROW));
       const wasFinished = isRunFinished(progressOf(entity));
       const next: RunEntity = { ...entity, ...update(entity) };
       const finishesNow = !wasFinished && isRunFinished(progressOf(next));
       if (finishesNow) next.finishedAt = new Date().toISOString();
       const { etag, ...fields } = next;
       try {
-        await this.runs.submitTransaction([...extra, ['update', fields, 'Merge', { etag }]]);
+        const response = await this.runs.submitTransaction([...extra, ['update', fields, 'Merge', { etag }]]);
+        // Answers come in the order of the operations; the run entity's is the last.
+        this.remember(runId, { ...next, etag: response.subResponses[extra.length]?.etag }, isRunFinished(progressOf(next)));
         return { counted: true, finishedRun: finishesNow ? toRun(next) : undefined };
       } catch (error) {
+        this.lastWritten.delete(runId);
         if (!isPreconditionFailed(error) || attempt >= 50) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * Math.min(attempt, 10)));
       }
     }
   }
-}
 
+  private remember(runId: string, entity: RunEntity, finished: boolean): void {
+    if (finished || entity.etag === undefined) this.lastWritten.delete(runId);
+    else this.lastWritten.set(runId, entity);
+  }
+}
