@@ -40,10 +40,12 @@ function backoffMs(attempt: number): number {
  * requests only), and the bytes of one photo as a raw response, so status and headers survive.
  */
 export class PhotoGraph {
+  /** Graph throttles the app, not one request: one pacer for all of this process's photo requests. */
+  private readonly pacer = new GraphPacer();
+
   constructor(
     private readonly client: Client,
     private readonly options: PhotoGraphOptions,
-    private readonly pacer = new GraphPacer(),
   ) {}
 
   /** A wait beyond `maxRetryWaitMs` is not held for: its own items fail as throttled, the rest go on. */

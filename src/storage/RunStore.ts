@@ -205,8 +205,9 @@ export class RunStore {
   private readonly lastWritten = new Map<string, RunEntity>();
 
   /**
-   * Read, change and write the run entity under its ETag, with `extra` rows in the same transaction;
-   * another writer in between (412) makes it read and try again.
+   * Change and write the run entity under its ETag, with `extra` rows in the same transaction. It
+   * is read unless this process wrote it last; another writer in between (412) makes it read and
+   * try again.
    */
   private async change(runId: string, update: (entity: RunEntity) => Partial<RunEntity>, extra: TransactionAction[] = []): Promise<JobCompletion> {
     for (let attempt = 1; ; attempt++) {
