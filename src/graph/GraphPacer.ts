@@ -17,11 +17,11 @@ const SECOND_MS = 1000;
 
 /**
  * Graph throttles the app, not one request, so this process's photo requests share one pacer.
- * After a 429 or 503 with `Retry-After`, no request goes before that time. From then on requests
- * are spaced to a rate (in Graph's units: one per `$batch` item) that starts a little under what
- * Graph accepted in the second before and creeps up while nothing is throttled: a throttled run
- * settles just under the limit instead of bursting into it and sitting out a whole `Retry-After`
- * each time. Requests wait in line and go in the order they came.
+ * After a throttle (429, 503 or 504 with `Retry-After`), no request goes before that time. From
+ * then on requests are spaced to a rate (in Graph's units: one per `$batch` item) that starts a
+ * little under what Graph accepted in the second before and creeps up while nothing is throttled:
+ * a throttled run settles about the limit instead of bursting into it and sitting out a whole
+ * `Retry-After` each time. Requests wait in line and go in the order they came.
  */
 export class GraphPacer {
   private notBefore = 0;
