@@ -48,31 +48,29 @@ export async function naiveSync(userPages: AsyncIterable<DirectoryUser[]>, deps:
 }
 
 async function syncUser(userId: string, deps: NaiveSyncDeps): Promise<'written' | 'unchanged' | 'noPhoto' | 'failed'> {
-  let response: Response;
+  let answer: { status: number; contentType: string | undefined; body: Buffer };
   let stored: string | undefined;
   try {
-    const [record, answer] = await Promise.all([
+    // The body is read under the same timeout as the request: a slow store beside it must not
+    // leave an answer to be read after its signal has fired.
+    const [record, response] = await Promise.all([
       deps.identities.get(userId, ['photoSha256']),
-      deps.client
-        .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
-        .responseType(ResponseType.RAW)
-        .option('signal', AbortSignal.timeout(deps.timeoutMs))
-        .get() as Promise<Response>,
+      (
+        deps.client
+          .api(`/users/${encodeURIComponent(userId)}/photo/$value`)
+          .responseType(ResponseType.RAW)
+          .option('signal', AbortSignal.timeout(deps.timeoutMs))
+          .get() as Promise<Response>
+      ).then(async (raw) => ({ status: raw.status, contentType: raw.headers.get('content-type') ?? undefined, body: Buffer.from(await raw.arrayBuffer()) })),
     ]);
     stored = record?.photoSha256;
-    response = answer;
+    answer = response;
   } catch {
     return 'failed';
   }
-  if (response.status === 404) {
-    await response.arrayBuffer();
-    return 'noPhoto';
-  }
-  if (!response.ok) {
-    await response.arrayBuffer();
-    return 'failed';
-  }
-  const photo = verifyPhoto(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type') ?? undefined);
+  if (answer.status === 404) return 'noPhoto';
+  if (answer.status < 200 || answer.status > 299) return 'failed';
+  const photo = verifyPhoto(answer.body, answer.contentType);
   if (isPhotoError(photo)) return 'failed';
   if (photo.sha256 === stored) return 'unchanged';
   const at = new Date().toISOString();

@@ -120,12 +120,17 @@ async function main(): Promise<void> {
     await storage.uncounted(() => services.settings.update({ userPhotos: true, syncUserPhotos: true }, undefined, 'benchmark'));
     const pipeline = new SyncPipeline(services, readQueueSettings(projectRoot), loadFunctions(projectRoot));
 
+    // Each run's figures as soon as it ends: a long benchmark that breaks off later keeps them.
+    const finished = <T>(phase: string, report: T): T => {
+      process.stdout.write(`${JSON.stringify({ run: phase, ...report })}\n`);
+      return report;
+    };
     const ours = async (phase: string, changed?: TenantChange): Promise<PipelineRunReport> => {
       progress.start(phase, settings.users);
       const { figures, result } = await measureRun(probes, () => pipeline.run((users) => progress.add(users)));
       progress.stop();
       const { run } = result;
-      return { ...figures, users: run.users, status: run.status, outcomes: run.photos, planningSeconds: result.planningSeconds, photoJobs: result.photoJobs, meanJobsInFlight: result.meanJobsInFlight, problems: result.problems, changed };
+      return finished(phase, { ...figures, users: run.users, status: run.status, outcomes: run.photos, planningSeconds: result.planningSeconds, photoJobs: result.photoJobs, meanJobsInFlight: result.meanJobsInFlight, problems: result.problems, changed });
     };
     const naive = async (phase: string, users: number, concurrency: number, deps: Pick<AppServices, 'identities' | 'photos'>, changed?: TenantChange): Promise<NaiveRunReport> => {
       progress.start(phase, users);
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
       );
       progress.stop();
       const { users: checked, ...outcomes } = result;
-      return { ...figures, users: checked, outcomes, concurrency, changed };
+      return finished(phase, { ...figures, users: checked, outcomes, concurrency, changed });
     };
 
     const cold = await ours('cold');
