@@ -25,12 +25,12 @@ const SEND_CONCURRENCY = 16;
 
 /**
  * Plans one run (SPEC §2.1) in two streaming passes. First it pages through the directory and
- * keeps each user's core attributes, fetching a page while the one before is stored. Then — only when
- * photo sync is active — it reads back the ids of the users it stored, in table order, and
+ * keeps each user's core attributes, fetching a page while the one before is stored. Then — only
+ * when photo sync is active — it reads back the ids of the users it stored, in table order, and
  * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
- * one key-range query. Neither pass holds more than two pages: memory does not grow with the tenant.
- * A listing that breaks off marks the run `failed` with the reason; users not listed are left
- * exactly as they are, and those listed still get their photo jobs.
+ * one key-range query. Neither pass holds more than two pages: memory does not grow with the
+ * tenant. A listing that breaks off marks the run `failed` with the reason; users not listed are
+ * left exactly as they are, and those listed still get their photo jobs.
  */
 export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
