@@ -18,7 +18,10 @@ export interface PlannerDeps {
   now?: () => Date;
 }
 
-type FetchedPage = { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: { code: string; message: string } };
+/** Why a listing broke off: the run's error. */
+type ListingError = { code: string; message: string };
+
+type FetchedPage = { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: ListingError };
 
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
@@ -51,7 +54,7 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     throw error;
   }
 
-  async function listPages(): Promise<{ code: string; message: string } | undefined> {
+  async function listPages(): Promise<ListingError | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
     // The next page is on its way while this one is stored: two pages in memory at most.
     for (let next = fetchPage(pages); ; ) {
