@@ -1,0 +1,66 @@
+/**
+ * `npm run bench:azurite -- --users N`: what each table operation of a sync costs in the local
+ * Azurite once the identity table holds N users. The benchmark's wall times depend on it, and
+ * Azurite's in-memory table store writes an entity in time that grows with the table
+ * (docs/performance.md). The operations are the app's own (IdentityStore), timed one at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { TableClient } from '@azure/data-tables';
+import type { DirectoryUser } from '../../src/graph/DirectoryUser';
+import { chunks } from '../../src/domain/Chunks';
+import { IdentityStore, partitionOf } from '../../src/storage/IdentityStore';
+import { TABLES } from '../../src/storage/StorageNames';
+import { Azurite } from '../azurite/Azurite';
+
+/** The planner's Graph page size and the worker's photo job size. */
+const PAGE_SIZE = 999;
+const JOB_SIZE = 20;
+const SAMPLES = 100;
+
+function demoUser(id: string): DirectoryUser {
+  return { id, displayName: 'Bench User', givenName: 'Bench', surname: 'User', mail: `${id}@example.test`, userPrincipalName: `${id}@example.test`, accountEnabled: true };
+}
+
+async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (const item of items) await operation(item);
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e4 / items.length) / 100;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' } }, strict: true });
+  const users = Number(values.users);
+  if (!Number.isInteger(users) || users < PAGE_SIZE * 2) throw new Error(`--users must be an integer of at least ${PAGE_SIZE * 2}, got '${values.users}'`);
+
+  const azurite = await Azurite.start();
+  try {
+    const table = TableClient.fromConnectionString(azurite.connectionString, TABLES.users, { allowInsecureConnection: true });
+    await table.createTable();
+    const store = new IdentityStore(table);
+    const ids = Array.from({ length: users }, () => randomUUID());
+    const pages = chunks(ids, PAGE_SIZE);
+    for (const page of pages.slice(1)) await store.upsertCoreAttributes(page.map(demoUser), new Date());
+
+    // Jobs as the planner cuts them: consecutive row keys of one partition.
+    const stored = ids.slice(PAGE_SIZE).sort();
+    const jobs = chunks(stored, JOB_SIZE).filter((job) => partitionOf(job[0]) === partitionOf(job[job.length - 1])).slice(0, SAMPLES);
+    const figures = {
+      users,
+      // The first page was held back so that it adds users, as a cold run's pages do; the others are merged again, as in a steady run.
+      plannerNewPageMs: await meanMs([pages[0]], (page) => store.upsertCoreAttributes(page.map(demoUser), new Date())),
+      plannerStoredPageMs: await meanMs(pages.slice(1, 4), (page) => store.upsertCoreAttributes(page.map(demoUser), new Date())),
+      jobRangeReadMs: await meanMs(jobs, (job) => store.readPhotoStates(job)),
+      jobRecordWriteMs: await meanMs(jobs, (job) => store.writePhotoFields(job.map((userId) => ({ userId, fields: { lastResult: 'unchanged', lastCheckedAt: new Date().toISOString() } })))),
+      pointReadMs: await meanMs(stored.slice(0, SAMPLES), (userId) => store.get(userId)),
+    };
+    console.log(JSON.stringify(figures));
+  } finally {
+    await azurite.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
