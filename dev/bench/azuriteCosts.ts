@@ -9,13 +9,12 @@ import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { chunks } from '../../src/domain/Chunks';
+import { MAX_USERS_PER_JOB } from '../../src/domain/PhotoJob';
+import { USERS_PAGE_SIZE } from '../../src/graph/UserDirectory';
 import { IdentityStore, partitionOf } from '../../src/storage/IdentityStore';
 import { TABLES } from '../../src/storage/StorageNames';
 import { Azurite } from '../azurite/Azurite';
 
-/** The planner's Graph page size and the worker's photo job size. */
-const PAGE_SIZE = 999;
-const JOB_SIZE = 20;
 const SAMPLES = 100;
 
 function demoUser(id: string): DirectoryUser {
@@ -31,7 +30,7 @@ async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<un
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' } }, strict: true });
   const users = Number(values.users);
-  if (!Number.isInteger(users) || users < PAGE_SIZE * 2) throw new Error(`--users must be an integer of at least ${PAGE_SIZE * 2}, got '${values.users}'`);
+  if (!Number.isInteger(users) || users < USERS_PAGE_SIZE * 2) throw new Error(`--users must be an integer of at least ${USERS_PAGE_SIZE * 2}, got '${values.users}'`);
 
   const azurite = await Azurite.start();
   try {
@@ -39,12 +38,12 @@ async function main(): Promise<void> {
     await table.createTable();
     const store = new IdentityStore(table);
     const ids = Array.from({ length: users }, () => randomUUID());
-    const pages = chunks(ids, PAGE_SIZE);
+    const pages = chunks(ids, USERS_PAGE_SIZE);
     for (const page of pages.slice(1)) await store.upsertCoreAttributes(page.map(demoUser), new Date());
 
     // Jobs as the planner cuts them: consecutive row keys of one partition.
-    const stored = ids.slice(PAGE_SIZE).sort();
-    const jobs = chunks(stored, JOB_SIZE).filter((job) => partitionOf(job[0]) === partitionOf(job[job.length - 1])).slice(0, SAMPLES);
+    const stored = ids.slice(USERS_PAGE_SIZE).sort();
+    const jobs = chunks(stored, MAX_USERS_PER_JOB).filter((job) => partitionOf(job[0]) === partitionOf(job[job.length - 1])).slice(0, SAMPLES);
     const figures = {
       users,
       // The first page was held back so that it adds users, as a cold run's pages do; the others are merged again, as in a steady run.
