@@ -30,7 +30,7 @@ async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<un
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' } }, strict: true });
   const users = Number(values.users);
-  if (!Number.isInteger(users) || users < USERS_PAGE_SIZE * 2) throw new Error(`--users must be an integer of at least ${USERS_PAGE_SIZE * 2}, got '${values.users}'`);
+  if (!Number.isInteger(users) || users < USERS_PAGE_SIZE * 4) throw new Error(`--users must be an integer of at least ${USERS_PAGE_SIZE * 4} (four full pages), got '${values.users}'`);
 
   const azurite = await Azurite.start();
   try {
