@@ -5,6 +5,7 @@ import type { DirectoryUser } from '../graph/DirectoryUser';
 import { chunks } from '../domain/Chunks';
 import { getOrUndefined } from './StorageErrors';
 import { isObjectId } from '../domain/UserId';
+import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
 
 /** A user's identity record as stored: core attributes and photo state. Absent text is ''. */
 export interface UserEntity {
@@ -33,12 +34,6 @@ export interface UserEntity {
 }
 
 type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
-
-/** The most entities one Table Storage query page returns. */
-const LIST_PAGE_SIZE = 1000;
-
-/** The most entities one Table Storage transaction may hold. */
-const TRANSACTION_LIMIT = 100;
 
 /**
  * Records are spread over 16 partitions by the first hex digit of the object id: a partition's

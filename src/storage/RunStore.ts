@@ -1,10 +1,26 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { addCounts, emptyCounts, PHOTO_OUTCOMES, type OutcomeCounts } from '../domain/PhotoOutcome';
 import { isRunFinished, newestFirstKey, type Run, type RunProgress, type RunTrigger } from '../domain/Run';
+import { chunks } from '../domain/Chunks';
+import { MESSAGE_TTL_SECONDS } from './JobQueue';
 import { getOrUndefined, isConflict, isNotFound, isPreconditionFailed } from './StorageErrors';
+import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
 
 const RUN_ROW = 'run';
 const INDEX_PARTITION = 'runs';
+/** Job markers are `job-<jobId>`; '.' follows '-', so `ge 'job-' and lt 'job.'` is exactly them. */
+const JOB_ROW_PREFIX = 'job-';
+const AFTER_JOB_ROWS = 'job.';
+
+/**
+ * A photo job lives on the queue for its TTL at most, and a poison copy as long again. After that
+ * no job of the run can arrive, so its markers only cost storage (5,000 a run at 100k users).
+ */
+const JOB_MARKER_RETENTION_MS = (2 * MESSAGE_TTL_SECONDS + 24 * 3600) * 1000;
+/** Old runs pruned by one planning at most: an upgrade with a long history catches up over a few runs. */
+const PRUNED_RUNS_PER_CALL = 10;
+
+type IndexEntity = { partitionKey: string; rowKey: string; runId: string; markersPruned?: boolean };
 
 type RunEntity = {
   partitionKey: string;
@@ -40,8 +56,8 @@ interface DoneJob {
   fail: (error: unknown) => void;
 }
 
-/** A transaction holds at most 100 operations: the run entity's update and 99 job markers. */
-const JOBS_PER_TRANSACTION = 99;
+/** A transaction: the run entity's update and the rest job markers. */
+const JOBS_PER_TRANSACTION = TRANSACTION_LIMIT - 1;
 
 
 function progressOf(entity: RunEntity): RunProgress {
@@ -132,6 +148,37 @@ export class RunStore {
     return outcome.finishedRun;
   }
 
+  /**
+   * Deletes the job markers of runs that started more than `JOB_MARKER_RETENTION_MS` before `now`;
+   * the runs themselves, with their counts, stay for `GET /api/runs`.
+   */
+  async pruneJobMarkers(now: Date): Promise<{ runs: number; markers: number }> {
+    const startedBefore = new Date(now.getTime() - JOB_MARKER_RETENTION_MS);
+    // Newest-first keys: a run that started earlier has a greater key.
+    const filter = odata`PartitionKey eq ${INDEX_PARTITION} and RowKey gt ${newestFirstKey(startedBefore)}`;
+    const pruned = { runs: 0, markers: 0 };
+    for await (const row of this.index.listEntities<IndexEntity>({ queryOptions: { filter } })) {
+      if (row.markersPruned === true) continue;
+      if (pruned.runs >= PRUNED_RUNS_PER_CALL) break;
+      pruned.markers += await this.deleteJobMarkers(row.runId);
+      await this.index.updateEntity<IndexEntity>({ partitionKey: INDEX_PARTITION, rowKey: row.rowKey, runId: row.runId, markersPruned: true }, 'Merge');
+      pruned.runs++;
+    }
+    return pruned;
+  }
+
+  private async deleteJobMarkers(runId: string): Promise<number> {
+    const filter = odata`PartitionKey eq ${runId} and RowKey ge ${JOB_ROW_PREFIX} and RowKey lt ${AFTER_JOB_ROWS}`;
+    let deleted = 0;
+    for await (const page of this.runs.listEntities<{ partitionKey: string; rowKey: string }>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE })) {
+      for (const rows of chunks(page, TRANSACTION_LIMIT)) {
+        await this.runs.submitTransaction(rows.map((row): TransactionAction => ['delete', { partitionKey: runId, rowKey: row.rowKey }]));
+      }
+      deleted += page.length;
+    }
+    return deleted;
+  }
+
   private readonly waitingJobs = new Map<string, DoneJob[]>();
   private readonly writingRuns = new Set<string>();
 
@@ -183,7 +230,7 @@ export class RunStore {
           jobsPoisoned: (entity.jobsPoisoned ?? 0) + jobs.filter((job) => job.poisoned).length,
           ...addCounts(progressOf(entity).photos, jobs.reduce((sum, job) => addCounts(sum, job.counts), emptyCounts())),
         }),
-        jobs.map((job): TransactionAction => ['create', { partitionKey: runId, rowKey: `job-${job.jobId}`, poisoned: job.poisoned }]),
+        jobs.map((job): TransactionAction => ['create', { partitionKey: runId, rowKey: `${JOB_ROW_PREFIX}${job.jobId}`, poisoned: job.poisoned }]),
       );
       // The run's summary is logged once: by the caller of the last job that finished it.
       jobs.forEach((job, index) => job.settle(index === jobs.length - 1 ? completion : { counted: true }));

@@ -12,7 +12,7 @@ import { classifyThrown } from '../graph/GraphFailure';
 export interface PlannerDeps {
   listUserPages: () => AsyncIterable<DirectoryUser[]>;
   identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listSyncedSince'>;
-  runs: Pick<RunStore, 'addPlanned' | 'finishPlanning'>;
+  runs: Pick<RunStore, 'addPlanned' | 'finishPlanning' | 'pruneJobMarkers'>;
   photoJobs: Pick<JobQueue<PhotoJob>, 'send'>;
   log: SyncLog;
   now?: () => Date;
@@ -33,7 +33,8 @@ const SEND_CONCURRENCY = 16;
  * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
  * one key-range query. Neither pass holds more than two pages: memory does not grow with the
  * tenant. A listing that breaks off marks the run `failed` with the reason; users not listed are
- * left exactly as they are, and those listed still get their photo jobs.
+ * left exactly as they are, and those listed still get their photo jobs. Last, it deletes the job
+ * markers of runs too old for any of their jobs to arrive.
  */
 export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
@@ -44,6 +45,7 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     if (run.photoSyncActive) await enqueuePhotoJobs();
     const finished = await deps.runs.finishPlanning(run.runId, listingError);
     if (finished !== undefined) deps.log.runSummary(finished);
+    await pruneOldRuns();
     return finished;
   } catch (error) {
     // Storage failed under the planner. Planning is not retried (a second pass would count users
@@ -52,6 +54,16 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: 'storageError', reason });
     await deps.runs.finishPlanning(run.runId, { code: 'planningFailed', message: `Planning stopped: storage failed (${reason}).` }).catch(() => undefined);
     throw error;
+  }
+
+  /** Bookkeeping only: a failure is a warning, and this run is planned whatever happens here. */
+  async function pruneOldRuns(): Promise<void> {
+    try {
+      const pruned = await deps.runs.pruneJobMarkers(now());
+      if (pruned.runs > 0) deps.log.write('info', 'jobMarkersPruned', { runId: run.runId, runs: pruned.runs, markers: pruned.markers });
+    } catch (error) {
+      deps.log.write('warn', 'jobMarkersPruneFailed', { runId: run.runId, reason: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   async function listPages(): Promise<ListingError | undefined> {

@@ -1,3 +1,4 @@
+import { odata } from '@azure/data-tables';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { emptyCounts, totalOf, type OutcomeCounts } from '../../src/domain/PhotoOutcome';
@@ -209,5 +210,48 @@ describe('failed deliveries', () => {
     expect(finishedRuns([done, poisoned])).toHaveLength(1);
     expect(poisoned).toEqual({ counted: false });
     expect(await run(runId)).toMatchObject({ photos: counts({ added: 2 }), jobs: { done: 1, poisoned: 0 } });
+  });
+});
+
+describe('job markers of old runs', () => {
+  const DAY_MS = 24 * 3600 * 1000;
+  const rowKeysOf = async (runId: string): Promise<string[]> => {
+    const keys: string[] = [];
+    for await (const row of t.services.storage.tables.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${runId}`, select: ['RowKey'] } })) keys.push(String(row.rowKey));
+    return keys.sort();
+  };
+  async function finishedRun(startedAt: Date, jobs: number): Promise<string> {
+    const runId = newRunId(startedAt);
+    await t.services.runs.create(runId, 'timer', true, startedAt);
+    await t.services.runs.addPlanned(runId, jobs * 20, jobs);
+    for (let job = 1; job <= jobs; job++) await t.services.runs.recordJobDone(runId, String(job), counts({ unchanged: 20 }));
+    await t.services.runs.finishPlanning(runId);
+    return runId;
+  }
+
+  test('are deleted once no job of the run can arrive; the run and its counts stay, newer runs keep theirs', async () => {
+    const now = new Date();
+    const old = await finishedRun(new Date(now.getTime() - 16 * DAY_MS), 3);
+    const recent = await finishedRun(new Date(now.getTime() - 14 * DAY_MS), 2);
+    expect(await rowKeysOf(old)).toEqual(['job-1', 'job-2', 'job-3', 'run']);
+
+    expect(await t.services.runs.pruneJobMarkers(now)).toEqual({ runs: 1, markers: 3 });
+    expect(await rowKeysOf(old)).toEqual(['run']);
+    expect(await rowKeysOf(recent)).toEqual(['job-1', 'job-2', 'run']);
+    expect(await run(old)).toMatchObject({ status: 'completed', photos: counts({ unchanged: 60 }), jobs: { total: 3, done: 3 } });
+    // Pruned runs are marked: the next planning does not go through them again.
+    expect(await t.services.runs.pruneJobMarkers(now)).toEqual({ runs: 0, markers: 0 });
+  });
+
+  test('a run with more markers than a page and a transaction holds loses them all', async () => {
+    const now = new Date();
+    const old = await finishedRun(new Date(now.getTime() - 30 * DAY_MS), 0);
+    // Written straight to the table: recording 1,050 jobs one by one would only slow the test.
+    for (let first = 1; first <= 1050; first += 100) {
+      const ids = Array.from({ length: Math.min(100, 1051 - first) }, (_, n) => first + n);
+      await t.services.storage.tables.runs.submitTransaction(ids.map((id) => ['create', { partitionKey: old, rowKey: `job-${id}`, poisoned: false }]));
+    }
+    expect(await t.services.runs.pruneJobMarkers(now)).toEqual({ runs: 1, markers: 1050 });
+    expect(await rowKeysOf(old)).toEqual(['run']);
   });
 });

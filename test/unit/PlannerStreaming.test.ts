@@ -1,4 +1,6 @@
 import type { PhotoJob } from '../../src/domain/PhotoJob';
+import { emptyCounts } from '../../src/domain/PhotoOutcome';
+import type { Run } from '../../src/domain/Run';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { planRun, type PlannerDeps } from '../../src/sync/Planner';
 import { SyncLog } from '../../src/sync/SyncLog';
@@ -40,7 +42,7 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
       upsertCoreAttributes: async (users: readonly DirectoryUser[]) => void events.push(`store ${users.length} users`),
       listSyncedSince,
     },
-    runs: { addPlanned: async () => undefined, finishPlanning: async () => undefined },
+    runs: { addPlanned: async () => undefined, finishPlanning: async () => undefined, pruneJobMarkers: async () => ({ runs: 0, markers: 0 }) },
     photoJobs: {
       send: async (job: PhotoJob) => {
         // A queue round trip: a planner that did not wait for it would read the next page meanwhile.
@@ -106,4 +108,41 @@ test('with photo sync off, nothing is read back and no job is sent', async () =>
 
   expect(events).toEqual(['fetch page 1', 'store 2 users']);
   expect(sent).toHaveLength(0);
+});
+
+test("pruning old runs' job markers comes after planning, and its failure is a warning that leaves the run planned", async () => {
+  const { deps, sent } = recordingDeps([[user(1), user(2)]], [[user(1).id, user(2).id]]);
+  const lines: Array<{ level: string; entry: Record<string, unknown> }> = [];
+  const at = (level: string) => (line: unknown) => void lines.push({ level, entry: JSON.parse(String(line)) as Record<string, unknown> });
+  const finished: Run = {
+    ...RUN,
+    status: 'completed',
+    trigger: 'timer',
+    startedAt: '2026-12-01T10:00:00.000Z',
+    finishedAt: '2026-12-01T10:00:01.000Z',
+    users: 2,
+    photos: emptyCounts(),
+    jobs: { total: 1, done: 1, poisoned: 0 },
+    error: null,
+  };
+  let planningFinished = false;
+
+  const planned = await planRun(RUN, {
+    ...deps,
+    runs: {
+      addPlanned: async () => undefined,
+      finishPlanning: async () => ((planningFinished = true), finished),
+      pruneJobMarkers: async () => {
+        expect(planningFinished).toBe(true);
+        throw new Error('storage unreachable');
+      },
+    },
+    log: new SyncLog({ debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }),
+  });
+
+  expect(planned).toBe(finished);
+  expect(sent.map((job) => job.userIds)).toEqual([[user(1).id, user(2).id]]);
+  expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([
+    { level: 'warn', entry: { event: 'jobMarkersPruneFailed', runId: RUN.runId, reason: 'storage unreachable' } },
+  ]);
 });
