@@ -343,7 +343,7 @@ export class GraphSimulator {
 
     const end = Math.min(this.tenant.count, position.start + top);
     const value: Record<string, unknown>[] = [];
-    for (let i = position.start; i < end; i++) value.push(projectUser(this.tenant.userAt(i), select ?? DEFAULT_USER_PROPERTIES));
+    for (let i = position.start; i < end; i++) if (this.tenant.isListed(i)) value.push(projectUser(this.tenant.userAt(i), select ?? DEFAULT_USER_PROPERTIES));
     const selectText = select ? select.join(',') : undefined;
     const body: Record<string, unknown> = {
       '@odata.context': `${this.baseUrl}/$metadata#users${selectText ? `(${selectText})` : ''}`,

@@ -80,6 +80,8 @@ export class SimulatedTenant {
   private readonly domain: string;
   private readonly photoSize: (index: number) => number;
   private readonly overrides = new Map<number, PhotoOverride>();
+  /** Users deleted from the directory: no longer listed, and unknown to `/users/{id}`. */
+  private readonly deleted = new Set<number>();
   /** Rendered images by `index:contentVersion`, oldest first, so benchmark re-reads stay cheap. */
   private readonly imageCache = new Map<string, Buffer>();
   private mutations = 0;
@@ -117,7 +119,7 @@ export class SimulatedTenant {
   indexOf(idOrUpn: string): number | undefined {
     const key = idOrUpn.toLowerCase();
     const index = key.includes('@') ? this.indexFromUpn(key) : this.indexFromId(key);
-    if (index === undefined || index >= this.count) return undefined;
+    if (index === undefined || index >= this.count || this.deleted.has(index)) return undefined;
     const user = this.userAt(index);
     return user.id === key || user.userPrincipalName === key ? index : undefined;
   }
@@ -162,6 +164,17 @@ export class SimulatedTenant {
     this.update(idOrUpn, true, (s) => ({ ...s, present: false }));
   }
 
+  /** Deletes the user from the directory, as an admin deleting an account does. */
+  deleteUser(idOrUpn: string): void {
+    this.deleted.add(this.requireIndex(idOrUpn));
+  }
+
+  /** Whether the user at this index is still in the directory (listed by `/users`). */
+  isListed(index: number): boolean {
+    this.checkIndex(index);
+    return !this.deleted.has(index);
+  }
+
   /** Uploads a photo for a user without one; the bytes differ from any earlier photo of theirs. */
   addPhoto(idOrUpn: string): void {
     this.update(idOrUpn, false, (s) => ({ present: true, contentVersion: s.contentVersion + 1, uploadCount: s.uploadCount + 1 }));
@@ -187,7 +200,7 @@ export class SimulatedTenant {
     this.mutations++;
 
     const withPhoto: number[] = [];
-    for (let i = 0; i < this.count; i++) if (this.stateAt(i).present) withPhoto.push(i);
+    for (let i = 0; i < this.count; i++) if (!this.deleted.has(i) && this.stateAt(i).present) withPhoto.push(i);
     const picked = sample(withPhoto, Math.round(options.changed * withPhoto.length), `${seed}:pick`);
     const reuploaded = new Set(sample(picked, Math.round(reuploadShare * picked.length), `${seed}:reupload`));
 

@@ -104,6 +104,12 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
 
 const PHOTO_STATE_FIELDS = ['photoSha256', 'photoEtag', 'photoVerifiedAt', 'lastResult', 'lastErrorCode', 'lastRunId'];
 
+/** A user a run's photo jobs check; `departed`: stored with a photo, but not listed by this run. */
+export interface PhotoJobUser {
+  userId: string;
+  departed: boolean;
+}
+
 export interface UserPage {
   users: UserEntity[];
   next: string | null;
@@ -124,8 +130,8 @@ export class IdentityStore {
 
   /**
    * The photo state of each user: one key-range query per partition the users are in. The planner
-   * cuts jobs from consecutive row keys (`listSyncedSince`), so a job's range holds its own users
-   * and, at most, users no longer in the directory: a range scan, where twenty point reads would
+   * cuts jobs from consecutive row keys (`listPhotoJobUsers`), so a job's range holds its own users
+   * and, at most, users no longer in the directory without a photo: a range scan, where twenty point reads would
    * be twenty requests and an `or` of row keys a scan of the whole partition.
    */
   async readPhotoStates(userIds: readonly string[]): Promise<Map<string, UserEntity | undefined>> {
@@ -144,14 +150,19 @@ export class IdentityStore {
   }
 
   /**
-   * The ids of the users whose core attributes were written at or after `since`, in table order
-   * (partition, then row key), a page at a time: the planner's photo jobs are cut from this stream.
+   * The users a run's photo jobs are cut from, in table order (partition, then row key), a page at
+   * a time: those whose core attributes were written at or after `since` — listed by this run —
+   * and, with `departedWithPhoto`, those it did not list who still have a stored photo. Graph, not
+   * the listing, decides about them: a user deleted from the directory is answered 404, and the
+   * photo is removed; one the listing missed is found as stored.
    */
-  async *listSyncedSince(since: Date): AsyncGenerator<string[]> {
-    const filter = odata`coreSyncedAt ge ${since.toISOString()}`;
-    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE });
+  async *listPhotoJobUsers(since: Date, options: { departedWithPhoto: boolean }): AsyncGenerator<PhotoJobUser[]> {
+    const sinceText = since.toISOString();
+    const listed = odata`coreSyncedAt ge ${sinceText}`;
+    const filter = options.departedWithPhoto ? `${listed} or ${odata`photoSha256 gt ${''}`}` : listed;
+    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', 'coreSyncedAt'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE });
     for await (const page of pages) {
-      if (page.length > 0) yield page.map((entity) => entity.rowKey);
+      if (page.length > 0) yield page.map((entity) => ({ userId: entity.rowKey, departed: (entity.coreSyncedAt ?? '') < sinceText }));
     }
   }
 

@@ -11,7 +11,7 @@ import { classifyThrown } from '../graph/GraphFailure';
 
 export interface PlannerDeps {
   listUserPages: () => AsyncIterable<DirectoryUser[]>;
-  identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listSyncedSince'>;
+  identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listPhotoJobUsers'>;
   runs: Pick<RunStore, 'addPlanned' | 'finishPlanning' | 'pruneJobMarkers'>;
   photoJobs: Pick<JobQueue<PhotoJob>, 'send'>;
   log: SyncLog;
@@ -31,9 +31,11 @@ const SEND_CONCURRENCY = 16;
  * keeps each user's core attributes, fetching a page while the one before is stored. Then — only
  * when photo sync is active — it reads back the ids of the users it stored, in table order, and
  * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
- * one key-range query. Neither pass holds more than two pages: memory does not grow with the
- * tenant. A listing that breaks off marks the run `failed` with the reason; users not listed are
- * left exactly as they are, and those listed still get their photo jobs. Last, it deletes the job
+ * one key-range query. After a whole listing, users it no longer lists who still have a stored
+ * photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed. Neither
+ * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks
+ * off marks the run `failed` with the reason; users not listed are left exactly as they are, and
+ * those listed still get their photo jobs. Last, it deletes the job
  * markers of runs too old for any of their jobs to arrive.
  */
 export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
@@ -42,7 +44,8 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
   const listingStartedAt = now();
   try {
     const listingError = await listPages();
-    if (run.photoSyncActive) await enqueuePhotoJobs();
+    // Only a whole listing tells who left the directory.
+    if (run.photoSyncActive) await enqueuePhotoJobs({ departedWithPhoto: listingError === undefined });
     const finished = await deps.runs.finishPlanning(run.runId, listingError);
     if (finished !== undefined) deps.log.runSummary(finished);
     await pruneOldRuns();
@@ -96,23 +99,26 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     }
   }
 
-  async function enqueuePhotoJobs(): Promise<void> {
+  async function enqueuePhotoJobs(options: { departedWithPhoto: boolean }): Promise<void> {
     let jobSeq = 0;
-    const enqueue = async (groups: string[][]): Promise<void> => {
-      if (groups.length === 0) return;
+    let departedUsers = 0;
+    // Departed users are counted among the run's users, so that its outcomes still add up to them.
+    const enqueue = async (groups: string[][], departed: number): Promise<void> => {
       const jobs = groups.map((userIds): PhotoJob => ({ runId: run.runId, jobId: String(++jobSeq), userIds }));
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
-      await deps.runs.addPlanned(run.runId, 0, jobs.length);
+      if (jobs.length > 0 || departed > 0) await deps.runs.addPlanned(run.runId, departed, jobs.length);
     };
     // A page of ids rarely ends on a job's boundary: the rest opens the next page's first job.
     let rest: string[] = [];
-    for await (const page of deps.identities.listSyncedSince(listingStartedAt)) {
-      const ids = [...rest, ...page];
+    for await (const page of deps.identities.listPhotoJobUsers(listingStartedAt, options)) {
+      const departed = page.filter((user) => user.departed).length;
+      departedUsers += departed;
+      const ids = [...rest, ...page.map((user) => user.userId)];
       const whole = ids.length - (ids.length % MAX_USERS_PER_JOB);
       rest = ids.slice(whole);
-      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB));
+      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), departed);
     }
-    await enqueue(rest.length > 0 ? [rest] : []);
-    deps.log.write('info', 'photoJobsEnqueued', { runId: run.runId, photoJobs: jobSeq });
+    await enqueue(rest.length > 0 ? [rest] : [], 0);
+    deps.log.write('info', 'photoJobsEnqueued', { runId: run.runId, photoJobs: jobSeq, departedUsers });
   }
 }

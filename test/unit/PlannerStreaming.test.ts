@@ -2,6 +2,7 @@ import type { PhotoJob } from '../../src/domain/PhotoJob';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
+import type { PhotoJobUser } from '../../src/storage/IdentityStore';
 import { planRun, type PlannerDeps } from '../../src/sync/Planner';
 import { SyncLog } from '../../src/sync/SyncLog';
 
@@ -20,8 +21,10 @@ function user(n: number): DirectoryUser {
 }
 
 /** A planner whose stores record what it asks of them, in order; `stored` pages are what the table gives back. */
-function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date[] = []) {
+function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date[] = [], departedIds = new Set<string>()) {
   const events: string[] = [];
+  const departedAsked: boolean[] = [];
+  const planned = { users: 0, jobs: 0 };
   const sent: PhotoJob[] = [];
   async function* listUserPages(): AsyncGenerator<DirectoryUser[]> {
     for (const [index, page] of pages.entries()) {
@@ -29,20 +32,28 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
       yield page;
     }
   }
-  async function* listSyncedSince(from: Date): AsyncGenerator<string[]> {
+  async function* listPhotoJobUsers(from: Date, options: { departedWithPhoto: boolean }): AsyncGenerator<PhotoJobUser[]> {
     since.push(from);
+    departedAsked.push(options.departedWithPhoto);
     for (const [index, page] of stored.entries()) {
       events.push(`read ids ${index + 1}`);
-      yield page;
+      yield page.map((userId) => ({ userId, departed: departedIds.has(userId) }));
     }
   }
   const deps: PlannerDeps = {
     listUserPages,
     identities: {
       upsertCoreAttributes: async (users: readonly DirectoryUser[]) => void events.push(`store ${users.length} users`),
-      listSyncedSince,
+      listPhotoJobUsers,
     },
-    runs: { addPlanned: async () => undefined, finishPlanning: async () => undefined, pruneJobMarkers: async () => ({ runs: 0, markers: 0 }) },
+    runs: {
+      addPlanned: async (_runId: string, users: number, jobs: number) => {
+        planned.users += users;
+        planned.jobs += jobs;
+      },
+      finishPlanning: async () => undefined,
+      pruneJobMarkers: async () => ({ runs: 0, markers: 0 }),
+    },
     photoJobs: {
       send: async (job: PhotoJob) => {
         // A queue round trip: a planner that did not wait for it would read the next page meanwhile.
@@ -53,7 +64,7 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
     },
     log: quiet,
   };
-  return { deps, events, sent };
+  return { deps, events, sent, departedAsked, planned };
 }
 
 test('page k+2 of the directory is asked for only after page k is stored; jobs follow the listing', async () => {
@@ -145,4 +156,27 @@ test("pruning old runs' job markers comes after planning, and its failure is a w
   expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([
     { level: 'warn', entry: { event: 'jobMarkersPruneFailed', runId: RUN.runId, reason: 'storage unreachable' } },
   ]);
+});
+
+test("after a whole listing, stored users it no longer lists join the jobs in table order and count among the run's users", async () => {
+  const [listed1, departed, listed2] = [user(1), user(2), user(3)];
+  const { deps, sent, departedAsked, planned } = recordingDeps([[listed1, listed2]], [[listed1.id, departed.id, listed2.id]], [], new Set([departed.id]));
+
+  await planRun(RUN, deps);
+
+  expect(departedAsked).toEqual([true]);
+  expect(sent.map((job) => job.userIds)).toEqual([[listed1.id, departed.id, listed2.id]]);
+  expect(planned).toEqual({ users: 3, jobs: 1 });
+});
+
+test('after a listing that broke off, users it did not list are not asked for', async () => {
+  const { deps, departedAsked } = recordingDeps([], [[user(1).id]]);
+  async function* brokenListing(): AsyncGenerator<DirectoryUser[]> {
+    yield [user(1)];
+    throw new Error('socket hang up');
+  }
+
+  await planRun(RUN, { ...deps, listUserPages: brokenListing });
+
+  expect(departedAsked).toEqual([false]);
 });
