@@ -35,8 +35,8 @@ const SEND_CONCURRENCY = 16;
  * photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed. Neither
  * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks
  * off marks the run `failed` with the reason; users not listed are left exactly as they are, and
- * those listed still get their photo jobs. Last, it deletes the job
- * markers of runs too old for any of their jobs to arrive.
+ * those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
+ * any of their jobs to arrive.
  */
 export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
