@@ -59,7 +59,6 @@ interface DoneJob {
 /** A transaction: the run entity's update and the rest job markers. */
 const JOBS_PER_TRANSACTION = TRANSACTION_LIMIT - 1;
 
-
 function progressOf(entity: RunEntity): RunProgress {
   const photos = emptyCounts();
   for (const outcome of PHOTO_OUTCOMES) photos[outcome] = entity[outcome] ?? 0;
@@ -267,7 +266,7 @@ export class RunStore {
       try {
         const response = await this.runs.submitTransaction([...extra, ['update', fields, 'Merge', { etag }]]);
         // Answers come in the order of the operations; the run entity's is the last.
-        this.remember(runId, { ...next, etag: response.subResponses[extra.length]?.etag }, isRunFinished(progressOf(next)));
+        this.remember(runId, { ...next, etag: response.subResponses[extra.length]?.etag });
         return { counted: true, finishedRun: finishesNow ? toRun(next) : undefined };
       } catch (error) {
         this.lastWritten.delete(runId);
@@ -277,8 +276,9 @@ export class RunStore {
     }
   }
 
-  private remember(runId: string, entity: RunEntity, finished: boolean): void {
-    if (finished || entity.etag === undefined) this.lastWritten.delete(runId);
+  /** A finished run takes no more changes, so it is not kept. */
+  private remember(runId: string, entity: RunEntity): void {
+    if (isRunFinished(progressOf(entity)) || entity.etag === undefined) this.lastWritten.delete(runId);
     else this.lastWritten.set(runId, entity);
   }
 }
