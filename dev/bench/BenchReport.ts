@@ -116,6 +116,6 @@ export function formatTable(runs: BenchRuns): string[] {
     ['CPU s: simulator', (r) => r.cpuSeconds.simulator?.toFixed(1) ?? '-'],
   ];
   const cells = [['', ...columns.map(([name]) => name)], ...rows.map(([label, cell]) => [label, ...columns.map(([, run]) => cell(run))])];
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  return cells.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return cells.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
 }

@@ -45,7 +45,7 @@ export class SimulatorProcess {
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const firstLine = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       lines.once('line', (line) => {
         lines.close();
         child.stdout?.resume();
@@ -90,7 +90,7 @@ export class SimulatorProcess {
       headers: { Authorization: `Bearer ${this.connection.token}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json()) as unknown;
+    const json = (await response.json());
     if (!response.ok) throw new Error(`simulator ${method} /_sim/${path} answered ${response.status}: ${JSON.stringify(json)}`);
     return json;
   }

@@ -63,6 +63,8 @@ export function loadFunctions(projectRoot: string): RegisteredFunction[] {
   if (loaded !== undefined) return loaded;
   const registered: RegisteredFunction[] = [];
   installCoreModule(registered);
+  // The app registers its functions as a side effect of loading each file, as the Functions host does.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of functionFiles(projectRoot)) require(file);
   loaded = registered;
   return registered;

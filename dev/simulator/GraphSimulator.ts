@@ -403,7 +403,7 @@ export class GraphSimulator {
       return graphError(error.status, error.code, `Simulated ${error.code}.`, retryAfter);
     }
     if (this.faults.randomFailureRate > 0 && this.drawRandom() < this.faults.randomFailureRate) {
-      const failure = RANDOM_FAILURES[Math.floor(this.drawRandom() * RANDOM_FAILURES.length)]!;
+      const failure = RANDOM_FAILURES[Math.floor(this.drawRandom() * RANDOM_FAILURES.length)];
       return graphError(failure.status, failure.code, `Simulated random ${failure.code}.`, failure.retryAfter);
     }
     return undefined;
@@ -542,14 +542,14 @@ export class GraphSimulator {
         return this.write(res, this.tenantCall(() => jsonAnswer(200, this.tenant.mutate(body.data))));
       }
       case 'GET users/{id}/photo': {
-        const photo = this.tenant.photoOf(segments[1]!);
+        const photo = this.tenant.photoOf(segments[1]);
         if (!photo) return this.write(res, noPhoto());
         return this.write(res, { status: 200, headers: { 'Content-Type': photo.contentType, ETag: photo.etag }, bytes: photo.bytes });
       }
       case 'POST users/{id}/photo': {
         const body = PhotoAction.safeParse(await readJson(req));
         if (!body.success) return this.write(res, graphError(400, 'BadRequest', z.prettifyError(body.error)));
-        const id = segments[1]!;
+        const id = segments[1];
         const actions = {
           change: () => this.tenant.changePhoto(id),
           reupload: () => this.tenant.reuploadPhoto(id),
@@ -707,7 +707,7 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]!);
+      results[i] = await fn(items[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

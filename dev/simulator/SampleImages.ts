@@ -38,16 +38,16 @@ function renderCells(seed: number, size: number): CellGrid {
       noise ^= noise << 5;
       const jitter = (noise >>> 0) % NOISE;
       const o = (cy * cells + cx) * 3;
-      rgb[o] = clampByte(h[0]! + (cy * GRADIENT) / cells + jitter);
-      rgb[o + 1] = clampByte(h[1]! + (cx * GRADIENT) / cells + jitter);
-      rgb[o + 2] = clampByte(h[2]! + jitter);
+      rgb[o] = clampByte(h[0] + (cy * GRADIENT) / cells + jitter);
+      rgb[o + 1] = clampByte(h[1] + (cx * GRADIENT) / cells + jitter);
+      rgb[o + 2] = clampByte(h[2] + jitter);
     }
   }
   for (let b = 0; b < BLOCKS; b++) {
     const p = 3 + b * 6;
-    const x0 = Math.floor((h[p]! / 256) * cells);
-    const y0 = Math.floor((h[p + 1]! / 256) * cells);
-    const span = Math.max(1, Math.floor(((h[p + 2]! % 128) / 256 + 0.1) * cells));
+    const x0 = Math.floor((h[p] / 256) * cells);
+    const y0 = Math.floor((h[p + 1] / 256) * cells);
+    const span = Math.max(1, Math.floor(((h[p + 2] % 128) / 256 + 0.1) * cells));
     for (let cy = y0; cy < Math.min(cells, y0 + span); cy++) {
       for (let cx = x0; cx < Math.min(cells, x0 + span); cx++) {
         const o = (cy * cells + cx) * 3;
@@ -95,15 +95,15 @@ export function makeJpeg(seed: number, size: number): Buffer {
   const out = new JpegBitWriter();
   const predictors = [0, 0, 0];
   for (let c = 0; c < cells * cells; c++) {
-    const [r, g, b] = [rgb[c * 3]!, rgb[c * 3 + 1]!, rgb[c * 3 + 2]!];
+    const [r, g, b] = [rgb[c * 3], rgb[c * 3 + 1], rgb[c * 3 + 2]];
     const ycc = [
       0.299 * r + 0.587 * g + 0.114 * b,
       -0.168736 * r - 0.331264 * g + 0.5 * b + 128,
       0.5 * r - 0.418688 * g - 0.081312 * b + 128,
     ];
     for (let k = 0; k < 3; k++) {
-      const dc = clampByte(ycc[k]!) - 128;
-      const diff = dc - predictors[k]!;
+      const dc = clampByte(ycc[k]) - 128;
+      const diff = dc - predictors[k];
       predictors[k] = dc;
       const category = diff === 0 ? 0 : 32 - Math.clz32(Math.abs(diff));
       out.write(category, DC_CODE_LENGTH);

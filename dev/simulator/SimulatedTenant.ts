@@ -92,14 +92,14 @@ export class SimulatedTenant {
     this.seed = options.seed ?? 1;
     this.noPhotoEvery = options.noPhotoEvery ?? 7;
     this.domain = options.domain ?? 'contoso.example';
-    this.photoSize = options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]!);
+    this.photoSize = options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]);
   }
 
   userAt(index: number): SimulatedUser {
     this.checkIndex(index);
     const h = sha1(`${this.seed}:${index}`);
-    const givenName = GIVEN_NAMES[parseInt(h.slice(20, 24), 16) % GIVEN_NAMES.length]!;
-    const surname = SURNAMES[parseInt(h.slice(24, 28), 16) % SURNAMES.length]!;
+    const givenName = GIVEN_NAMES[parseInt(h.slice(20, 24), 16) % GIVEN_NAMES.length];
+    const surname = SURNAMES[parseInt(h.slice(24, 28), 16) % SURNAMES.length];
     const upn = `${givenName}.${surname}${index}@${this.domain}`.toLowerCase();
     return {
       id: this.idAt(index, h),
@@ -222,7 +222,7 @@ export class SimulatedTenant {
   private idAt(index: number, h: string): string {
     // First 20 hex digits: hash (with GUID version/variant nibbles). Last 12: the index XOR a mask
     // derived from the first 20, so `indexOf` can recover the index from the id alone.
-    const head = `${h.slice(0, 12)}4${h.slice(13, 16)}${'89ab'[parseInt(h[16]!, 16) & 3]}${h.slice(17, 20)}`;
+    const head = `${h.slice(0, 12)}4${h.slice(13, 16)}${'89ab'[parseInt(h[16], 16) & 3]}${h.slice(17, 20)}`;
     const tail = (BigInt(index) ^ this.idMask(head)).toString(16).padStart(12, '0');
     const hex = head + tail;
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -295,7 +295,7 @@ function sample<T>(items: readonly T[], k: number, seed: string): T[] {
   const chosen: T[] = [];
   for (let i = 0; i < items.length && chosen.length < k; i++) {
     const draw = createHash('sha1').update(`${seed}:${i}`).digest().readUInt32BE(0) / 2 ** 32;
-    if (draw * (items.length - i) < k - chosen.length) chosen.push(items[i]!);
+    if (draw * (items.length - i) < k - chosen.length) chosen.push(items[i]);
   }
   return chosen;
 }
@@ -306,7 +306,7 @@ function imageDimensions(bytes: Buffer): { width: number; height: number } | und
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   for (let o = 2; o + 9 < bytes.length; ) {
     if (bytes[o] !== 0xff) return undefined;
-    const marker = bytes[o + 1]!;
+    const marker = bytes[o + 1];
     if (marker >= 0xc0 && marker <= 0xc3) return { width: bytes.readUInt16BE(o + 7), height: bytes.readUInt16BE(o + 5) };
     o += 2 + bytes.readUInt16BE(o + 2);
   }

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { TestEnvironment } from '../helpers/TestEnvironment';
-import { healthHandler } from '../../src/functions/health';
+import { type healthHandler } from '../../src/functions/health';
 import { runsHandler } from '../../src/functions/runs';
 import { userPhotoHandler } from '../../src/functions/userPhoto';
 import { userPhotoLogHandler } from '../../src/functions/userPhotoLog';

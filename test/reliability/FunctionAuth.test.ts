@@ -46,7 +46,7 @@ let registrations: Registration[];
 
 beforeAll(() => {
   for (const file of readdirSync(functionsFolder).filter((name) => name.endsWith('.ts')).sort()) require(join(functionsFolder, file));
-  registrations = (jest.requireMock('@azure/functions-core') as { registered: Registration[] }).registered;
+  registrations = jest.requireMock<{ registered: Registration[] }>('@azure/functions-core').registered;
 });
 
 function httpTriggers(): Array<{ name: string; trigger: Binding }> {

@@ -218,8 +218,8 @@ describe('$batch', () => {
 
     const metadata = response(result, '1');
     expect(metadata.status).toBe(200);
-    expect(((await metadata.json()) as PhotoMetadataBody)['@odata.mediaEtag']).toBe(tenant.photoOf(ids[0]!)!.etag);
-    for (const [item, id] of [['2', ids[0]!], ['3', ids[1]!]] as const) {
+    expect(((await metadata.json()) as PhotoMetadataBody)['@odata.mediaEtag']).toBe(tenant.photoOf(ids[0])!.etag);
+    for (const [item, id] of [['2', ids[0]], ['3', ids[1]]] as const) {
       const value = response(result, item);
       expect(value.status).toBe(200);
       expect(value.headers.get('Content-Type')).toBe(tenant.photoOf(id)!.contentType);
@@ -228,7 +228,7 @@ describe('$batch', () => {
     const missing = response(result, '4');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('ImageNotFound');
-    const expectedBytes = tenant.photoOf(ids[0]!)!.bytes.length + tenant.photoOf(ids[1]!)!.bytes.length;
+    const expectedBytes = tenant.photoOf(ids[0])!.bytes.length + tenant.photoOf(ids[1])!.bytes.length;
     expect(sim.counters).toMatchObject({ batchCalls: 1, batchItems: 4, directMetadata: 0, directValue: 0, photoBytesServed: expectedBytes, requests: 1 });
   });
 
@@ -247,8 +247,8 @@ describe('$batch', () => {
 
   it('applies faults per item: 403 and 429 with Retry-After, while the batch answers 200', async () => {
     const [denied, throttled, fine] = [0, 1, 2].map((n) => userWhere((i) => hasPhoto(i) && i >= n * 3));
-    sim.faults.permissionDenied = new Set([denied!]);
-    sim.faults.throttle.set(throttled!, 1);
+    sim.faults.permissionDenied = new Set([denied]);
+    sim.faults.throttle.set(throttled, 1);
     const result = await batch([`/users/${denied}/photo`, `/users/${throttled}/photo`, `/users/${fine}/photo`]);
     expect(response(result, '1').status).toBe(403);
     const limited = response(result, '2');
@@ -391,7 +391,7 @@ describe('SampleImages', () => {
       const decodedPng = PNG.sync.read(makePng(1, size));
       expect([decodedJpeg.width, decodedJpeg.height, decodedPng.width, decodedPng.height]).toEqual([size, size, size, size]);
       // Same picture in both formats: the JPEG is lossless on flat cells up to colour-space rounding.
-      const maxDifference = decodedJpeg.data.reduce((max, v, i) => (i % 4 === 3 ? max : Math.max(max, Math.abs(v - decodedPng.data[i]!))), 0);
+      const maxDifference = decodedJpeg.data.reduce((max, v, i) => (i % 4 === 3 ? max : Math.max(max, Math.abs(v - decodedPng.data[i]))), 0);
       expect(maxDifference).toBeLessThanOrEqual(3);
     }
     expect(makeJpeg(2, 64)).toEqual(makeJpeg(2, 64));

@@ -46,7 +46,7 @@ describe('decideFromDownload: SHA-256 is the truth', () => {
 
 describe('run ids', () => {
   test('carry their start time to the millisecond and sort by it', () => {
-    const { newRunId, runIdTime } = jest.requireActual('../../src/domain/Run') as typeof import('../../src/domain/Run');
+    const { newRunId, runIdTime } = jest.requireActual<typeof import('../../src/domain/Run')>('../../src/domain/Run');
     const a = newRunId(new Date('2026-11-26T20:04:12.120Z'));
     const b = newRunId(new Date('2026-11-26T20:04:12.121Z'));
     expect(a).toMatch(/^20261126T200412\.120Z-[0-9a-f]{6}$/);
