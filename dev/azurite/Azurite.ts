@@ -28,7 +28,11 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -58,8 +62,15 @@ export class Azurite {
   ) {}
 
   static async start(options: AzuriteOptions = {}): Promise<Azurite> {
-    const ports = options.ports ?? { blob: await freePort(), queue: await freePort(), table: await freePort() };
-    const settled = { inMemory: options.inMemory ?? true, location: options.location ?? mkdtempSync(join(tmpdir(), 'azurite-')) };
+    const ports = options.ports ?? {
+      blob: await freePort(),
+      queue: await freePort(),
+      table: await freePort(),
+    };
+    const settled = {
+      inMemory: options.inMemory ?? true,
+      location: options.location ?? mkdtempSync(join(tmpdir(), 'azurite-')),
+    };
     const azurite = new Azurite(undefined, ports, azuriteConnectionString(ports), settled);
     await azurite.launch();
     return azurite;
@@ -72,20 +83,33 @@ export class Azurite {
       '--skipApiVersionCheck',
       '--disableTelemetry',
       '--loose',
-      '--blobHost', '127.0.0.1', '--blobPort', String(this.ports.blob),
-      '--queueHost', '127.0.0.1', '--queuePort', String(this.ports.queue),
-      '--tableHost', '127.0.0.1', '--tablePort', String(this.ports.table),
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(this.ports.blob),
+      '--queueHost',
+      '127.0.0.1',
+      '--queuePort',
+      String(this.ports.queue),
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      String(this.ports.table),
       ...(this.options.inMemory ? ['--inMemoryPersistence'] : ['--location', this.options.location]),
     ];
     // Azurite writes nothing in memory mode; its working folder is a scratch one all the same.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.options.location });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: this.options.location,
+    });
     this.process = child;
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const listening = new Set<string>();
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
-        for (const service of ['Blob', 'Queue', 'Table']) if (output.includes(`Azurite ${service} service is successfully listening`)) listening.add(service);
+        for (const service of ['Blob', 'Queue', 'Table'])
+          if (output.includes(`Azurite ${service} service is successfully listening`)) listening.add(service);
         if (listening.size === 3) {
           child.stdout?.off('data', onData);
           child.stdout?.resume();
@@ -94,7 +118,9 @@ export class Azurite {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`Azurite exited (${code}) before it was ready:\n${output}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`Azurite exited (${code}) before it was ready:\n${output}`)),
+      );
     });
   }
 

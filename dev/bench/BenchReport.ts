@@ -47,7 +47,8 @@ export interface BenchRuns {
   serial: NaiveRunReport;
 }
 
-const ratio = (numerator: number, denominator: number): number | null => (denominator > 0 ? round(numerator / denominator) : null);
+const ratio = (numerator: number, denominator: number): number | null =>
+  denominator > 0 ? round(numerator / denominator) : null;
 
 function round(value: number): number {
   return Number(value.toPrecision(4));
@@ -59,13 +60,15 @@ function round(value: number): number {
  */
 function throttleLimitSeconds(run: RunFigures, rps: number | undefined): number {
   if (rps === undefined) return 0;
-  const granted = run.graph.batchItems + run.graph.directMetadata + run.graph.directValue - run.graph.throttled;
+  const granted =
+    run.graph.batchItems + run.graph.directMetadata + run.graph.directValue - run.graph.throttled;
   return Math.max(0, granted - rps) / rps;
 }
 
 export function computeRatios(settings: BenchSettings, runs: BenchRuns): Record<string, number | null> {
   const { cold, steady, naive, serial } = runs;
-  const steadyLimitSeconds = (steady.graph.batchCalls / settings.graphConcurrency) * (settings.latencyMs / 1000);
+  const steadyLimitSeconds =
+    (steady.graph.batchCalls / settings.graphConcurrency) * (settings.latencyMs / 1000);
   const ratios: Record<string, number | null> = {
     graphRequestsPerUserSteady: ratio(steady.graph.requests, steady.users),
     graphRequestsPerUserNaive: ratio(naive.graph.requests, naive.users),
@@ -81,8 +84,14 @@ export function computeRatios(settings: BenchSettings, runs: BenchRuns): Record<
     graphBytesNaiveOverOurs: ratio(naive.graph.photoBytes, steady.graph.photoBytes),
   };
   if (settings.throttleRps !== undefined) {
-    ratios.coldWallOverThrottleLimit = ratio(cold.wallSeconds, throttleLimitSeconds(cold, settings.throttleRps));
-    ratios.steadyWallOverThrottleLimit = ratio(steady.wallSeconds, throttleLimitSeconds(steady, settings.throttleRps));
+    ratios.coldWallOverThrottleLimit = ratio(
+      cold.wallSeconds,
+      throttleLimitSeconds(cold, settings.throttleRps),
+    );
+    ratios.steadyWallOverThrottleLimit = ratio(
+      steady.wallSeconds,
+      throttleLimitSeconds(steady, settings.throttleRps),
+    );
     ratios.earlyRequests = cold.graph.earlyRequests + steady.graph.earlyRequests;
   }
   return ratios;
@@ -115,7 +124,12 @@ export function formatTable(runs: BenchRuns): string[] {
     ['CPU s: Azurite', (r) => r.cpuSeconds.azurite?.toFixed(1) ?? '-'],
     ['CPU s: simulator', (r) => r.cpuSeconds.simulator?.toFixed(1) ?? '-'],
   ];
-  const cells = [['', ...columns.map(([name]) => name)], ...rows.map(([label, cell]) => [label, ...columns.map(([, run]) => cell(run))])];
+  const cells = [
+    ['', ...columns.map(([name]) => name)],
+    ...rows.map(([label, cell]) => [label, ...columns.map(([, run]) => cell(run))]),
+  ];
   const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  return cells.map((row) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '),
+  );
 }

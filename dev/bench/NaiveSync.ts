@@ -28,7 +28,10 @@ export interface NaiveResult {
  * `GET /users/{id}/photo/$value` (no `$batch`, no ETag), its SHA-256 compared with the stored one,
  * and the blob and record written when they differ.
  */
-export async function naiveSync(userPages: AsyncIterable<DirectoryUser[]>, deps: NaiveSyncDeps): Promise<NaiveResult> {
+export async function naiveSync(
+  userPages: AsyncIterable<DirectoryUser[]>,
+  deps: NaiveSyncDeps,
+): Promise<NaiveResult> {
   const result: NaiveResult = { users: 0, written: 0, unchanged: 0, noPhoto: 0, failed: 0 };
   const inFlight = new Set<Promise<void>>();
   for await (const page of userPages) {
@@ -47,7 +50,10 @@ export async function naiveSync(userPages: AsyncIterable<DirectoryUser[]>, deps:
   return result;
 }
 
-async function syncUser(userId: string, deps: NaiveSyncDeps): Promise<'written' | 'unchanged' | 'noPhoto' | 'failed'> {
+async function syncUser(
+  userId: string,
+  deps: NaiveSyncDeps,
+): Promise<'written' | 'unchanged' | 'noPhoto' | 'failed'> {
   let answer: { status: number; contentType: string | undefined; body: Buffer };
   let stored: string | undefined;
   try {
@@ -61,7 +67,11 @@ async function syncUser(userId: string, deps: NaiveSyncDeps): Promise<'written' 
           .responseType(ResponseType.RAW)
           .option('signal', AbortSignal.timeout(deps.timeoutMs))
           .get() as Promise<Response>
-      ).then(async (raw) => ({ status: raw.status, contentType: raw.headers.get('content-type') ?? undefined, body: Buffer.from(await raw.arrayBuffer()) })),
+      ).then(async (raw) => ({
+        status: raw.status,
+        contentType: raw.headers.get('content-type') ?? undefined,
+        body: Buffer.from(await raw.arrayBuffer()),
+      })),
     ]);
     stored = record?.photoSha256;
     answer = response;
@@ -76,7 +86,16 @@ async function syncUser(userId: string, deps: NaiveSyncDeps): Promise<'written' 
   const at = new Date().toISOString();
   await deps.photos.write(userId, photo);
   await deps.identities.writePhotoFields([
-    { userId, fields: { photoSha256: photo.sha256, photoContentType: photo.contentType, photoBytes: photo.bytes.length, photoVerifiedAt: at, lastChangedAt: at } },
+    {
+      userId,
+      fields: {
+        photoSha256: photo.sha256,
+        photoContentType: photo.contentType,
+        photoBytes: photo.bytes.length,
+        photoVerifiedAt: at,
+        lastChangedAt: at,
+      },
+    },
   ]);
   return 'written';
 }

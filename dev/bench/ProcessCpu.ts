@@ -31,7 +31,8 @@ function childPid(commandPart: string): number | undefined {
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (parent === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(commandPart)) return Number(entry);
+        if (parent === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(commandPart))
+          return Number(entry);
       } catch {
         // The process ended while the list was read.
       }
@@ -53,12 +54,21 @@ export class ProcessCpu {
 
   read(): CpuSeconds {
     const usage = process.cpuUsage();
-    return { app: (usage.user + usage.system) / 1e6, azurite: procCpuSeconds(this.azuritePid), simulator: procCpuSeconds(this.simulatorPid) };
+    return {
+      app: (usage.user + usage.system) / 1e6,
+      azurite: procCpuSeconds(this.azuritePid),
+      simulator: procCpuSeconds(this.simulatorPid),
+    };
   }
 
   since(start: CpuSeconds): CpuSeconds {
     const now = this.read();
-    const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : Math.round((a - b) * 100) / 100);
-    return { app: Math.round((now.app - start.app) * 100) / 100, azurite: diff(now.azurite, start.azurite), simulator: diff(now.simulator, start.simulator) };
+    const diff = (a: number | null, b: number | null): number | null =>
+      a === null || b === null ? null : Math.round((a - b) * 100) / 100;
+    return {
+      app: Math.round((now.app - start.app) * 100) / 100,
+      azurite: diff(now.azurite, start.azurite),
+      simulator: diff(now.simulator, start.simulator),
+    };
   }
 }

@@ -56,7 +56,10 @@ function graphFigures(counters: SimulatorCounters): GraphFigures {
  * the CPU time of each process and a resident-memory sampler. The resets and the read-back are
  * left out of the storage counts.
  */
-export async function measureRun<T>({ sim, storage, cpu }: Probes, work: () => Promise<T>): Promise<{ figures: RunFigures; result: T }> {
+export async function measureRun<T>(
+  { sim, storage, cpu }: Probes,
+  work: () => Promise<T>,
+): Promise<{ figures: RunFigures; result: T }> {
   await storage.uncounted(() => sim.resetCounters());
   storage.take();
   const cpuAtStart = cpu.read();
@@ -70,7 +73,16 @@ export async function measureRun<T>({ sim, storage, cpu }: Probes, work: () => P
     const ops = storage.take();
     const cpuSeconds = cpu.since(cpuAtStart);
     const counters = await storage.uncounted(() => sim.counters());
-    return { figures: { wallSeconds, graph: graphFigures(counters), storage: ops, peakRssMb: peakRss / MB, cpuSeconds }, result };
+    return {
+      figures: {
+        wallSeconds,
+        graph: graphFigures(counters),
+        storage: ops,
+        peakRssMb: peakRss / MB,
+        cpuSeconds,
+      },
+      result,
+    };
   } finally {
     clearInterval(sampler);
   }

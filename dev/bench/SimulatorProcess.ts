@@ -35,11 +35,19 @@ export class SimulatorProcess {
     private readonly child: ChildProcess,
     readonly connection: Connection,
   ) {
-    this.dispatcher = new Agent({ connect: { secureContext: createSecureContext({ ca: connection.caCertPem }) } });
+    this.dispatcher = new Agent({
+      connect: { secureContext: createSecureContext({ ca: connection.caCertPem }) },
+    });
   }
 
   static async start(options: SimulatorProcessOptions): Promise<SimulatorProcess> {
-    const args = [join(__dirname, '..', 'simulator', 'serve.js'), '--users', String(options.users), '--latency-ms', String(options.latencyMs)];
+    const args = [
+      join(__dirname, '..', 'simulator', 'serve.js'),
+      '--users',
+      String(options.users),
+      '--latency-ms',
+      String(options.latencyMs),
+    ];
     if (options.throttleRps !== undefined) args.push('--throttle-rps', String(options.throttleRps));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let errors = '';
@@ -51,7 +59,9 @@ export class SimulatorProcess {
         child.stdout?.resume();
         resolve(line);
       });
-      child.once('exit', (code) => reject(new Error(`the Graph simulator exited (${code}) before it was ready: ${errors}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`the Graph simulator exited (${code}) before it was ready: ${errors}`)),
+      );
     });
     return new SimulatorProcess(child, JSON.parse(firstLine) as Connection);
   }
@@ -90,8 +100,11 @@ export class SimulatorProcess {
       headers: { Authorization: `Bearer ${this.connection.token}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json());
-    if (!response.ok) throw new Error(`simulator ${method} /_sim/${path} answered ${response.status}: ${JSON.stringify(json)}`);
+    const json = await response.json();
+    if (!response.ok)
+      throw new Error(
+        `simulator ${method} /_sim/${path} answered ${response.status}: ${JSON.stringify(json)}`,
+      );
     return json;
   }
 }

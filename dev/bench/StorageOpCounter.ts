@@ -20,7 +20,15 @@ export interface StorageOps {
 }
 
 export function emptyStorageOps(): StorageOps {
-  return { blobWrites: 0, blobOps: 0, tableOps: 0, tableOpsByTarget: {}, queueSends: 0, queueOps: 0, failedRequests: 0 };
+  return {
+    blobWrites: 0,
+    blobOps: 0,
+    tableOps: 0,
+    tableOpsByTarget: {},
+    queueSends: 0,
+    queueOps: 0,
+    failedRequests: 0,
+  };
 }
 
 const CHANNEL = 'http.client.request.start';
@@ -37,7 +45,11 @@ export class StorageOpCounter {
   private readonly onRequest = (message: unknown): void => {
     if (this.quiet.getStore() === true) return;
     const request = (message as { request: ClientRequest }).request;
-    const port = Number(String(request.getHeader('host') ?? '').split(':').pop());
+    const port = Number(
+      String(request.getHeader('host') ?? '')
+        .split(':')
+        .pop(),
+    );
     const path = request.path.split('?')[0] ?? '';
     if (port !== this.ports.blob && port !== this.ports.table && port !== this.ports.queue) return;
     const ops = this.ops;

@@ -54,7 +54,8 @@ export class SyncPipeline {
       const text = args.map(String).join(' ');
       const event = /^\{"event":"([^"]+)"/.exec(text)?.[1] ?? 'queueHost';
       if (level !== 'information') problems[event] = (problems[event] ?? 0) + 1;
-      if (event === 'runSummary' && text.includes(`"runId":"${runId}"`)) finished?.(JSON.parse(text) as RunSummary);
+      if (event === 'runSummary' && text.includes(`"runId":"${runId}"`))
+        finished?.(JSON.parse(text) as RunSummary);
     };
 
     let planning = { startedAt: 0, endedAt: 0 };
@@ -93,21 +94,52 @@ export class SyncPipeline {
     const queues = this.services.storage.queues;
     const settings = this.queueSettings;
     const runners = [
-      new QueueRunner({ functionName: 'runRequests', queue: queues.runRequests, poison: queues.runRequestsPoison, handler: planner, settings, logHandler }),
-      new QueueRunner({ functionName: 'photoWorker', queue: queues.photoJobs, poison: queues.photoJobsPoison, handler: worker, settings, logHandler }),
-      new QueueRunner({ functionName: 'photoJobPoison', queue: queues.photoJobsPoison, poison: queues.photoJobsPoison, handler: this.handler('photoJobPoison'), settings, logHandler }),
+      new QueueRunner({
+        functionName: 'runRequests',
+        queue: queues.runRequests,
+        poison: queues.runRequestsPoison,
+        handler: planner,
+        settings,
+        logHandler,
+      }),
+      new QueueRunner({
+        functionName: 'photoWorker',
+        queue: queues.photoJobs,
+        poison: queues.photoJobsPoison,
+        handler: worker,
+        settings,
+        logHandler,
+      }),
+      new QueueRunner({
+        functionName: 'photoJobPoison',
+        queue: queues.photoJobsPoison,
+        poison: queues.photoJobsPoison,
+        handler: this.handler('photoJobPoison'),
+        settings,
+        logHandler,
+      }),
     ];
     for (const runner of runners) runner.start();
     const startedAt = performance.now();
     let watchdog: NodeJS.Timeout | undefined;
     try {
-      const log = new SyncLog({ debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined });
-      const run = await startRun('manual', { settings: this.services.settings, runs: this.services.runs, log });
+      const log = new SyncLog({
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      });
+      const run = await startRun('manual', {
+        settings: this.services.settings,
+        runs: this.services.runs,
+        log,
+      });
       runId = run.runId;
       await this.services.runRequests.send({ runId });
       const stalled = new Promise<never>((_, reject) => {
         watchdog = setInterval(() => {
-          if (performance.now() - Math.max(lastProgress, planning.endedAt) > STALL_LIMIT_MS) reject(new Error(`run ${runId} made no progress for ${STALL_LIMIT_MS / 1000} s`));
+          if (performance.now() - Math.max(lastProgress, planning.endedAt) > STALL_LIMIT_MS)
+            reject(new Error(`run ${runId} made no progress for ${STALL_LIMIT_MS / 1000} s`));
         }, 1_000);
       });
       const done = await Promise.race([summary, stalled]);

@@ -18,7 +18,15 @@ import { Azurite } from '../azurite/Azurite';
 const SAMPLES = 100;
 
 function demoUser(id: string): DirectoryUser {
-  return { id, displayName: 'Bench User', givenName: 'Bench', surname: 'User', mail: `${id}@example.test`, userPrincipalName: `${id}@example.test`, accountEnabled: true };
+  return {
+    id,
+    displayName: 'Bench User',
+    givenName: 'Bench',
+    surname: 'User',
+    mail: `${id}@example.test`,
+    userPrincipalName: `${id}@example.test`,
+    accountEnabled: true,
+  };
 }
 
 async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<unknown>): Promise<number> {
@@ -30,11 +38,16 @@ async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<un
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { users: { type: 'string', default: '10000' } }, strict: true });
   const users = Number(values.users);
-  if (!Number.isInteger(users) || users < USERS_PAGE_SIZE * 4) throw new Error(`--users must be an integer of at least ${USERS_PAGE_SIZE * 4} (four full pages), got '${values.users}'`);
+  if (!Number.isInteger(users) || users < USERS_PAGE_SIZE * 4)
+    throw new Error(
+      `--users must be an integer of at least ${USERS_PAGE_SIZE * 4} (four full pages), got '${values.users}'`,
+    );
 
   const azurite = await Azurite.start();
   try {
-    const table = TableClient.fromConnectionString(azurite.connectionString, TABLES.users, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azurite.connectionString, TABLES.users, {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     const store = new IdentityStore(table);
     const ids = Array.from({ length: users }, () => randomUUID());
@@ -43,14 +56,27 @@ async function main(): Promise<void> {
 
     // Jobs as the planner cuts them: consecutive row keys of one partition.
     const stored = ids.slice(USERS_PAGE_SIZE).sort();
-    const jobs = chunks(stored, MAX_USERS_PER_JOB).filter((job) => partitionOf(job[0]) === partitionOf(job[job.length - 1])).slice(0, SAMPLES);
+    const jobs = chunks(stored, MAX_USERS_PER_JOB)
+      .filter((job) => partitionOf(job[0]) === partitionOf(job[job.length - 1]))
+      .slice(0, SAMPLES);
     const figures = {
       users,
       // The first page was held back so that it adds users, as a cold run's pages do; the others are merged again, as in a steady run.
-      plannerNewPageMs: await meanMs([pages[0]], (page) => store.upsertCoreAttributes(page.map(demoUser), new Date())),
-      plannerStoredPageMs: await meanMs(pages.slice(1, 4), (page) => store.upsertCoreAttributes(page.map(demoUser), new Date())),
+      plannerNewPageMs: await meanMs([pages[0]], (page) =>
+        store.upsertCoreAttributes(page.map(demoUser), new Date()),
+      ),
+      plannerStoredPageMs: await meanMs(pages.slice(1, 4), (page) =>
+        store.upsertCoreAttributes(page.map(demoUser), new Date()),
+      ),
       jobRangeReadMs: await meanMs(jobs, (job) => store.readPhotoStates(job)),
-      jobRecordWriteMs: await meanMs(jobs, (job) => store.writePhotoFields(job.map((userId) => ({ userId, fields: { lastResult: 'unchanged', lastCheckedAt: new Date().toISOString() } })))),
+      jobRecordWriteMs: await meanMs(jobs, (job) =>
+        store.writePhotoFields(
+          job.map((userId) => ({
+            userId,
+            fields: { lastResult: 'unchanged', lastCheckedAt: new Date().toISOString() },
+          })),
+        ),
+      ),
       pointReadMs: await meanMs(stored.slice(0, SAMPLES), (userId) => store.get(userId)),
     };
     console.log(JSON.stringify(figures));

@@ -24,7 +24,14 @@ import { Azurite } from '../azurite/Azurite';
 import { loadFunctions } from '../host/FunctionRegistry';
 import { readQueueSettings, type QueueSettings } from '../host/HostSettings';
 import { BenchProgress } from './BenchProgress';
-import { computeRatios, formatTable, type BenchSettings, type NaiveRunReport, type PipelineRunReport, type TenantChange } from './BenchReport';
+import {
+  computeRatios,
+  formatTable,
+  type BenchSettings,
+  type NaiveRunReport,
+  type PipelineRunReport,
+  type TenantChange,
+} from './BenchReport';
 import { naiveSync } from './NaiveSync';
 import { ProcessCpu } from './ProcessCpu';
 import { measureRun, type Probes } from './RunMeasurement';
@@ -47,16 +54,25 @@ function parseOptions(): BenchSettings {
     },
     strict: true,
   });
-  const number = (name: string, text: string | undefined, check: (value: number) => boolean, expected: string): number => {
+  const number = (
+    name: string,
+    text: string | undefined,
+    check: (value: number) => boolean,
+    expected: string,
+  ): number => {
     const value = Number(text);
-    if (text === undefined || text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new Error(`--${name} must be ${expected}, got '${text}'`);
+    if (text === undefined || text.trim() === '' || !Number.isFinite(value) || !check(value))
+      throw new Error(`--${name} must be ${expected}, got '${text}'`);
     return value;
   };
   return {
     users: number('users', values.users, (v) => Number.isInteger(v) && v > 0, 'a positive integer'),
     latencyMs: number('latency-ms', values['latency-ms'], (v) => v >= 0, 'a non-negative number'),
     changed: number('changed', values.changed, (v) => v >= 0 && v <= 1, 'a share within 0..1'),
-    throttleRps: values['throttle-rps'] === undefined ? undefined : number('throttle-rps', values['throttle-rps'], (v) => v > 0, 'a positive number'),
+    throttleRps:
+      values['throttle-rps'] === undefined
+        ? undefined
+        : number('throttle-rps', values['throttle-rps'], (v) => v > 0, 'a positive number'),
     graphConcurrency: photoJobConcurrency(readQueueSettings(projectRoot)),
   };
 }
@@ -68,11 +84,22 @@ function photoJobConcurrency(queues: QueueSettings): number {
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 
-function tenantChange(result: { changedIds: string[]; reuploadedIds: string[]; changedBytes: number }): TenantChange {
-  return { photos: result.changedIds.length, reuploads: result.reuploadedIds.length, bytes: result.changedBytes };
+function tenantChange(result: {
+  changedIds: string[];
+  reuploadedIds: string[];
+  changedBytes: number;
+}): TenantChange {
+  return {
+    photos: result.changedIds.length,
+    reuploads: result.reuploadedIds.length,
+    bytes: result.changedBytes,
+  };
 }
 
-async function* firstUsers(pages: AsyncIterable<DirectoryUser[]>, count: number): AsyncGenerator<DirectoryUser[]> {
+async function* firstUsers(
+  pages: AsyncIterable<DirectoryUser[]>,
+  count: number,
+): AsyncGenerator<DirectoryUser[]> {
   for await (const page of pages) {
     yield page.slice(0, count);
     return;
@@ -80,9 +107,14 @@ async function* firstUsers(pages: AsyncIterable<DirectoryUser[]>, count: number)
 }
 
 /** Stores of their own, so the one-user-at-a-time yardstick starts as empty as the cold run did. */
-async function emptyStores(connectionString: string): Promise<{ identities: IdentityStore; photos: PhotoBlobStore }> {
-  const table = TableClient.fromConnectionString(connectionString, 'BenchSerialUsers', { allowInsecureConnection: true });
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench-serial-photos');
+async function emptyStores(
+  connectionString: string,
+): Promise<{ identities: IdentityStore; photos: PhotoBlobStore }> {
+  const table = TableClient.fromConnectionString(connectionString, 'BenchSerialUsers', {
+    allowInsecureConnection: true,
+  });
+  const container =
+    BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench-serial-photos');
   await Promise.all([table.createTable(), container.createIfNotExists()]);
   return { identities: new IdentityStore(table), photos: new PhotoBlobStore(container) };
 }
@@ -92,9 +124,15 @@ async function main(): Promise<void> {
   // Other work on the machine takes cores from Azurite, the simulator and the app: the report says how busy it was.
   const loadAtStart = loadavg();
   const progress = new BenchProgress();
-  progress.note(`Starting Azurite and a Graph simulator of ${settings.users} users (${settings.latencyMs} ms latency${settings.throttleRps ? `, ${settings.throttleRps} requests/s` : ''})…`);
+  progress.note(
+    `Starting Azurite and a Graph simulator of ${settings.users} users (${settings.latencyMs} ms latency${settings.throttleRps ? `, ${settings.throttleRps} requests/s` : ''})…`,
+  );
   const azurite = await Azurite.start({ inMemory: true });
-  const sim = await SimulatorProcess.start({ users: settings.users, latencyMs: settings.latencyMs, throttleRps: settings.throttleRps }).catch(async (error: unknown) => {
+  const sim = await SimulatorProcess.start({
+    users: settings.users,
+    latencyMs: settings.latencyMs,
+    throttleRps: settings.throttleRps,
+  }).catch(async (error: unknown) => {
     await azurite.stop();
     throw error;
   });
@@ -115,9 +153,13 @@ async function main(): Promise<void> {
       PHOTO_QUEUE: 'photo-sync-jobs',
       PHOTO_CONTAINER: 'user-photos',
     };
-    const services = await storage.uncounted(() => createServices({ env, graphFetchOptions: { dispatcher: sim.dispatcher } as FetchOptions }));
+    const services = await storage.uncounted(() =>
+      createServices({ env, graphFetchOptions: { dispatcher: sim.dispatcher } as FetchOptions }),
+    );
     useServices(Promise.resolve(services));
-    await storage.uncounted(() => services.settings.update({ userPhotos: true, syncUserPhotos: true }, undefined, 'benchmark'));
+    await storage.uncounted(() =>
+      services.settings.update({ userPhotos: true, syncUserPhotos: true }, undefined, 'benchmark'),
+    );
     const pipeline = new SyncPipeline(services, readQueueSettings(projectRoot), loadFunctions(projectRoot));
 
     // Each run's figures as soon as it ends: a long benchmark that breaks off later keeps them.
@@ -127,12 +169,30 @@ async function main(): Promise<void> {
     };
     const ours = async (phase: string, changed?: TenantChange): Promise<PipelineRunReport> => {
       progress.start(phase, settings.users);
-      const { figures, result } = await measureRun(probes, () => pipeline.run((users) => progress.add(users)));
+      const { figures, result } = await measureRun(probes, () =>
+        pipeline.run((users) => progress.add(users)),
+      );
       progress.stop();
       const { run } = result;
-      return finished(phase, { ...figures, users: run.users, status: run.status, outcomes: run.photos, planningSeconds: result.planningSeconds, photoJobs: result.photoJobs, meanJobsInFlight: result.meanJobsInFlight, problems: result.problems, changed });
+      return finished(phase, {
+        ...figures,
+        users: run.users,
+        status: run.status,
+        outcomes: run.photos,
+        planningSeconds: result.planningSeconds,
+        photoJobs: result.photoJobs,
+        meanJobsInFlight: result.meanJobsInFlight,
+        problems: result.problems,
+        changed,
+      });
     };
-    const naive = async (phase: string, users: number, concurrency: number, deps: Pick<AppServices, 'identities' | 'photos'>, changed?: TenantChange): Promise<NaiveRunReport> => {
+    const naive = async (
+      phase: string,
+      users: number,
+      concurrency: number,
+      deps: Pick<AppServices, 'identities' | 'photos'>,
+      changed?: TenantChange,
+    ): Promise<NaiveRunReport> => {
       progress.start(phase, users);
       const pages = listUserPages(services.graphClient, services.graphTimeoutMs);
       const { figures, result } = await measureRun(probes, () =>
@@ -169,7 +229,14 @@ async function main(): Promise<void> {
       runs,
       ratios: computeRatios(settings, runs),
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryGiB: Math.round(totalmem() / (1024 * MB)), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { atStart: loadAtStart.map(round2), atEnd: loadavg().map(round2) } },
+      machine: {
+        cpu: cpu[0]?.model ?? 'unknown',
+        cores: cpu.length,
+        memoryGiB: Math.round(totalmem() / (1024 * MB)),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        loadAverage: { atStart: loadAtStart.map(round2), atEnd: loadavg().map(round2) },
+      },
     };
     for (const line of formatTable(runs)) process.stdout.write(`${line}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -183,7 +250,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -23,9 +23,15 @@ export async function failedUsersOfRun(identities: IdentityStore, runId: string)
     for (const user of page.users) {
       if (user.lastRunId !== runId) continue;
       const code = user.lastErrorCode || 'unknown';
-      const group = groups.get(code) ?? { code, users: 0, message: user.lastErrorMessage ?? '', examples: [] };
+      const group = groups.get(code) ?? {
+        code,
+        users: 0,
+        message: user.lastErrorMessage ?? '',
+        examples: [],
+      };
       group.users += 1;
-      if (group.examples.length < EXAMPLES_PER_CODE) group.examples.push(user.userPrincipalName || user.rowKey);
+      if (group.examples.length < EXAMPLES_PER_CODE)
+        group.examples.push(user.userPrincipalName || user.rowKey);
       groups.set(code, group);
     }
     next = page.next ?? undefined;

@@ -22,7 +22,10 @@ export interface QueueWorkersOptions {
 export class QueueWorkers {
   private constructor(private readonly runners: QueueRunner[]) {}
 
-  static async start(functions: readonly RegisteredFunction[], options: QueueWorkersOptions): Promise<QueueWorkers> {
+  static async start(
+    functions: readonly RegisteredFunction[],
+    options: QueueWorkersOptions,
+  ): Promise<QueueWorkers> {
     const service = createQueueServiceClient(options.config);
     const runners = await Promise.all(
       functions
@@ -31,7 +34,14 @@ export class QueueWorkers {
           const name = resolveBindingExpression(String(fn.trigger.queueName), options.appSettings);
           const queue = service.getQueueClient(name);
           await queue.createIfNotExists();
-          return new QueueRunner({ functionName: fn.name, queue, poison: service.getQueueClient(`${name}-poison`), handler: fn.handler as QueueHandler, settings: options.settings, logHandler: options.logHandler(fn.name) });
+          return new QueueRunner({
+            functionName: fn.name,
+            queue,
+            poison: service.getQueueClient(`${name}-poison`),
+            handler: fn.handler as QueueHandler,
+            settings: options.settings,
+            logHandler: options.logHandler(fn.name),
+          });
         }),
     );
     for (const runner of runners) runner.start();

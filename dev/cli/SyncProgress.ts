@@ -16,9 +16,16 @@ function formatLine(options: Options, params: Params, payload: ProgressPayload):
 /** Users listed while planning runs (the job total is unknown until it ends), then jobs done / total. */
 function describe(run: Run): ProgressPayload & { value: number; total: number } {
   const { total, done } = run.jobs;
-  if (total === null) return { label: 'Listing users', detail: `${run.users} users listed, ${done} photo jobs done`, value: 0, total: 1 };
+  if (total === null)
+    return {
+      label: 'Listing users',
+      detail: `${run.users} users listed, ${done} photo jobs done`,
+      value: 0,
+      total: 1,
+    };
   // A run without photo jobs (photo sync off) is complete once planning is.
-  if (total === 0) return { label: 'Planned', detail: `${run.users} users, no photo jobs`, value: 1, total: 1 };
+  if (total === 0)
+    return { label: 'Planned', detail: `${run.users} users, no photo jobs`, value: 1, total: 1 };
   return { label: 'Photo jobs', detail: `${done}/${total} done, ${run.users} users`, value: done, total };
 }
 
@@ -48,7 +55,11 @@ export class SyncProgress {
       return;
     }
     const now = Date.now();
-    if (state.label !== this.plain.label || now - this.plain.at >= PLAIN_LINE_INTERVAL_MS || run.status !== 'running') {
+    if (
+      state.label !== this.plain.label ||
+      now - this.plain.at >= PLAIN_LINE_INTERVAL_MS ||
+      run.status !== 'running'
+    ) {
       this.plain = { label: state.label, at: now };
       this.stream.write(`${state.label}: ${state.detail}\n`);
     }

@@ -60,7 +60,13 @@ function worthShowing(level: LogLevel, message: string): boolean {
 }
 
 /** Follows the run until it ends; returns at once when Ctrl-C interrupts the wait. */
-async function waitForRun(services: AppServices, runId: string, progress: SyncProgress, planning: Promise<unknown>, interrupted: AbortSignal): Promise<Run | 'interrupted'> {
+async function waitForRun(
+  services: AppServices,
+  runId: string,
+  progress: SyncProgress,
+  planning: Promise<unknown>,
+  interrupted: AbortSignal,
+): Promise<Run | 'interrupted'> {
   let planningError: unknown;
   planning.catch((error: unknown) => (planningError = error));
   const interruption = new Promise<'interrupted'>((resolveInterruption) => {
@@ -83,14 +89,27 @@ async function waitForRun(services: AppServices, runId: string, progress: SyncPr
  * runs out, as when a Functions host stops. A run whose listing was cut short is closed as failed,
  * so it does not show as running for ever.
  */
-async function interrupt(services: AppServices, runId: string, planned: boolean, inMemory: boolean): Promise<number> {
+async function interrupt(
+  services: AppServices,
+  runId: string,
+  planned: boolean,
+  inMemory: boolean,
+): Promise<number> {
   if (inMemory) {
     note(`Interrupted: run ${runId} is gone with the in-memory storage.`);
   } else if (!planned) {
-    await services.runs.finishPlanning(runId, { code: 'planningInterrupted', message: 'npm run sync was interrupted while listing users; the photo jobs it had enqueued still run. Start a new run.' });
-    note(`Interrupted while listing users: run ${runId} is closed as failed (planningInterrupted); the photo jobs it enqueued stay on the queue for the next host.`);
+    await services.runs.finishPlanning(runId, {
+      code: 'planningInterrupted',
+      message:
+        'npm run sync was interrupted while listing users; the photo jobs it had enqueued still run. Start a new run.',
+    });
+    note(
+      `Interrupted while listing users: run ${runId} is closed as failed (planningInterrupted); the photo jobs it enqueued stay on the queue for the next host.`,
+    );
   } else {
-    note(`Interrupted: run ${runId} is planned; its remaining photo jobs stay on the queue and complete it when a host (npm start, the Function App, npm run sync) processes them.`);
+    note(
+      `Interrupted: run ${runId} is planned; its remaining photo jobs stay on the queue and complete it when a host (npm start, the Function App, npm run sync) processes them.`,
+    );
   }
   return 130;
 }
@@ -100,14 +119,20 @@ async function photoSyncOffNotice(services: AppServices, inMemory: boolean): Pro
   return [
     `photo sync is off: set userPhotos and syncUserPhotos to true to sync photos (now userPhotos=${settings.userPhotos}, syncUserPhotos=${settings.syncUserPhotos}),`,
     `  e.g. curl -X PATCH <host>/api/settings -H 'Content-Type: application/json' -d '{"userPhotos":true,"syncUserPhotos":true}' on a host using the same storage.`,
-    inMemory ? '  This run\'s storage is in memory and starts with both off: set AzureWebJobsStorage to keep settings between runs.' : undefined,
+    inMemory
+      ? "  This run's storage is in memory and starts with both off: set AzureWebJobsStorage to keep settings between runs."
+      : undefined,
     '  This run syncs core attributes only.',
   ]
     .filter((line): line is string => line !== undefined)
     .join('\n');
 }
 
-async function sync(local: LocalEnvironment, options: SyncOptions, interrupted: AbortSignal): Promise<number> {
+async function sync(
+  local: LocalEnvironment,
+  options: SyncOptions,
+  interrupted: AbortSignal,
+): Promise<number> {
   const config = loadConfig(local.env);
   const described = describeConfig(config);
   note(`Storage: ${described.storage}; Graph: ${described.graphBaseUrl} (${described.graphCredential})`);
@@ -116,15 +141,21 @@ async function sync(local: LocalEnvironment, options: SyncOptions, interrupted: 
   const functions: RegisteredFunction[] = loadFunctions(projectRoot);
 
   let progress: SyncProgress | undefined;
-  const logHandler = (functionName: string): LogHandler => (level, ...args) => {
-    const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
-    // After Ctrl-C, what work in flight says as storage goes away is noise.
-    if (interrupted.aborted || (!options.verbose && !worthShowing(level, message))) return;
-    const line = `${functionName} ${level}: ${message}`;
-    if (progress !== undefined) progress.log(line);
-    else note(line);
-  };
-  const context = new InvocationContext({ invocationId: randomUUID(), functionName: 'sync', logHandler: logHandler('sync') });
+  const logHandler =
+    (functionName: string): LogHandler =>
+    (level, ...args) => {
+      const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+      // After Ctrl-C, what work in flight says as storage goes away is noise.
+      if (interrupted.aborted || (!options.verbose && !worthShowing(level, message))) return;
+      const line = `${functionName} ${level}: ${message}`;
+      if (progress !== undefined) progress.log(line);
+      else note(line);
+    };
+  const context = new InvocationContext({
+    invocationId: randomUUID(),
+    functionName: 'sync',
+    logHandler: logHandler('sync'),
+  });
 
   const workers = await QueueWorkers.start(functions, {
     config,
@@ -132,14 +163,20 @@ async function sync(local: LocalEnvironment, options: SyncOptions, interrupted: 
     settings: readQueueSettings(projectRoot),
     logHandler,
   });
-  const started = await startRun('manual', { settings: services.settings, runs: services.runs, log: new SyncLog(context) });
+  const started = await startRun('manual', {
+    settings: services.settings,
+    runs: services.runs,
+    log: new SyncLog(context),
+  });
   note(`Run ${started.runId} started.`);
   if (!started.photoSyncActive) note(await photoSyncOffNotice(services, local.azurite !== undefined));
   const bar = new SyncProgress(process.stderr);
   progress = bar;
   let planned = false;
   const planning = planRun(started, plannerDeps(services, context)).then(() => void (planned = true));
-  const run = await waitForRun(services, started.runId, progress, planning, interrupted).finally(() => bar.stop());
+  const run = await waitForRun(services, started.runId, progress, planning, interrupted).finally(() =>
+    bar.stop(),
+  );
   if (run === 'interrupted') return interrupt(services, started.runId, planned, local.azurite !== undefined);
   await workers.stop();
 
@@ -155,7 +192,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean', default: false }, verbose: { type: 'boolean', short: 'v', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -185,7 +226,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    note(error instanceof ConfigError ? error.message : `Sync failed: ${error instanceof Error ? error.message : String(error)}`);
+    note(
+      error instanceof ConfigError
+        ? error.message
+        : `Sync failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   },
 );

@@ -24,13 +24,17 @@ export class DemoTenant {
 
   static async start(options: DemoTenantOptions): Promise<DemoTenant> {
     const tenant = new SimulatedTenant({ userCount: options.users, seed: 2026 });
-    return new DemoTenant(await GraphSimulator.start({ tenant, port: options.port, token: options.token }), options.changeRate);
+    return new DemoTenant(
+      await GraphSimulator.start({ tenant, port: options.port, token: options.token }),
+      options.changeRate,
+    );
   }
 
   /** Called when a run starts: from the second run on, some photos change, some are re-uploaded. */
   onRunStarted(): void {
     this.runs += 1;
-    if (this.runs > 1 && this.changeRate > 0) this.sim.tenant.mutate({ changed: this.changeRate, seed: this.runs });
+    if (this.runs > 1 && this.changeRate > 0)
+      this.sim.tenant.mutate({ changed: this.changeRate, seed: this.runs });
   }
 
   async stop(): Promise<void> {

@@ -22,7 +22,11 @@ type Resolver = (request: string, ...rest: unknown[]) => string;
 function installCoreModule(registered: RegisteredFunction[]): void {
   const moduleWithResolver = Module as unknown as { _resolveFilename: Resolver };
   const original = moduleWithResolver._resolveFilename;
-  moduleWithResolver._resolveFilename = function resolveCore(this: unknown, request: string, ...rest: unknown[]): string {
+  moduleWithResolver._resolveFilename = function resolveCore(
+    this: unknown,
+    request: string,
+    ...rest: unknown[]
+  ): string {
     return request === CORE_MODULE ? CORE_MODULE : original.call(this, request, ...rest);
   };
   const core = {
@@ -31,9 +35,16 @@ function installCoreModule(registered: RegisteredFunction[]): void {
     getProgrammingModel: (): undefined => undefined,
     registerHook: (): { dispose: () => void } => ({ dispose: () => undefined }),
     log: (): void => undefined,
-    registerFunction(metadata: { name: string; bindings: Record<string, { direction: string; type: string }> }, handler: RegisteredFunction['handler']) {
-      const [triggerName, trigger] = Object.entries(metadata.bindings).find(([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type)) ?? [];
-      if (trigger === undefined || triggerName === undefined) throw new Error(`function ${metadata.name} has no trigger`);
+    registerFunction(
+      metadata: { name: string; bindings: Record<string, { direction: string; type: string }> },
+      handler: RegisteredFunction['handler'],
+    ) {
+      const [triggerName, trigger] =
+        Object.entries(metadata.bindings).find(
+          ([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type),
+        ) ?? [];
+      if (trigger === undefined || triggerName === undefined)
+        throw new Error(`function ${metadata.name} has no trigger`);
       registered.push({ name: metadata.name, trigger: { ...trigger, name: triggerName }, handler });
       return { dispose: () => undefined };
     },
@@ -47,8 +58,10 @@ function installCoreModule(registered: RegisteredFunction[]): void {
 
 /** The compiled function files, found the way the Functions runtime finds them: package.json `main`. */
 export function functionFiles(projectRoot: string): string[] {
-  const main = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { main?: string }).main;
-  if (main === undefined || !main.endsWith('/*.js')) throw new Error('package.json "main" must be a folder glob like dist/src/functions/*.js');
+  const main = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { main?: string })
+    .main;
+  if (main === undefined || !main.endsWith('/*.js'))
+    throw new Error('package.json "main" must be a folder glob like dist/src/functions/*.js');
   const folder = resolve(projectRoot, dirname(main));
   return readdirSync(folder)
     .filter((file) => file.endsWith('.js'))

@@ -15,11 +15,16 @@ function timeSpanMs(value: string | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs;
   const match = /^(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value);
   if (match === null) throw new Error(`host.json: "${value}" is not a time span like 00:00:10`);
-  return ((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1000 + Number(`0.${match[4] ?? 0}`) * 1000;
+  return (
+    ((Number(match[1]) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1000 +
+    Number(`0.${match[4] ?? 0}`) * 1000
+  );
 }
 
 export function readQueueSettings(projectRoot: string): QueueSettings {
-  const host = JSON.parse(readFileSync(join(projectRoot, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+  const host = JSON.parse(readFileSync(join(projectRoot, 'host.json'), 'utf8')) as {
+    extensions?: { queues?: Record<string, unknown> };
+  };
   const queues = host.extensions?.queues ?? {};
   const batchSize = Number(queues.batchSize ?? 16);
   return {

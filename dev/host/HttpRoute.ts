@@ -8,7 +8,9 @@ export class HttpRoute {
       .filter(Boolean)
       .map((segment) => {
         const match = /^\{([A-Za-z0-9_]+)(\?)?\}$/.exec(segment);
-        return match === null ? { literal: segment.toLowerCase() } : { param: match[1], optional: match[2] === '?' };
+        return match === null
+          ? { literal: segment.toLowerCase() }
+          : { param: match[1], optional: match[2] === '?' };
       });
   }
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type LogHandler } from '@azure/functions';
+import {
+  HttpRequest,
+  HttpResponse,
+  InvocationContext,
+  type HttpResponseInit,
+  type LogHandler,
+} from '@azure/functions';
 import type { RegisteredFunction } from './FunctionRegistry';
 import { HttpRoute } from './HttpRoute';
 
@@ -14,7 +20,13 @@ interface HttpFunction {
   handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit | HttpResponse>;
 }
 
-function json(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify({ error: { code, message } }));
 }
@@ -49,7 +61,10 @@ export class HttpServer {
       .map((fn) => ({
         name: fn.name,
         route: new HttpRoute(String(fn.trigger.route ?? fn.name)),
-        methods: (fn.trigger.methods as string[] | undefined)?.map((method) => method.toUpperCase()) ?? ['GET', 'POST'],
+        methods: (fn.trigger.methods as string[] | undefined)?.map((method) => method.toUpperCase()) ?? [
+          'GET',
+          'POST',
+        ],
         handler: fn.handler as HttpFunction['handler'],
       }))
       .sort((a, b) => b.route.specificity - a.route.specificity);
@@ -90,15 +105,22 @@ export class HttpServer {
     if (!url.pathname.startsWith('/api/')) return json(res, 404, 'notFound', 'Routes live under /api/.');
     const path = url.pathname.slice('/api/'.length);
     const method = (req.method ?? 'GET').toUpperCase();
-    const candidates = this.functions.map((fn) => ({ fn, params: fn.route.match(path) })).filter((found) => found.params !== undefined);
+    const candidates = this.functions
+      .map((fn) => ({ fn, params: fn.route.match(path) }))
+      .filter((found) => found.params !== undefined);
     if (candidates.length === 0) return json(res, 404, 'notFound', `No function serves /api/${path}.`);
     const chosen = candidates.find(({ fn }) => fn.methods.includes(method));
-    if (chosen === undefined) return json(res, 405, 'methodNotAllowed', `${method} is not allowed here.`, { Allow: candidates[0].fn.methods.join(', ') });
+    if (chosen === undefined)
+      return json(res, 405, 'methodNotAllowed', `${method} is not allowed here.`, {
+        Allow: candidates[0].fn.methods.join(', '),
+      });
     const body = await readBody(req);
-    if (body === undefined) return json(res, 413, 'bodyTooLarge', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes.`);
+    if (body === undefined)
+      return json(res, 413, 'bodyTooLarge', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes.`);
 
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     // App Service strips a client-sent principal header; so does this host, so it cannot be forged here either.
     delete headers['x-ms-client-principal'];
     const request = new HttpRequest({
@@ -110,20 +132,30 @@ export class HttpServer {
       body: body.length > 0 ? { bytes: body } : undefined,
     });
     const invocationId = randomUUID();
-    const context = new InvocationContext({ invocationId, functionName: chosen.fn.name, logHandler: this.logHandler(chosen.fn.name) });
+    const context = new InvocationContext({
+      invocationId,
+      functionName: chosen.fn.name,
+      logHandler: this.logHandler(chosen.fn.name),
+    });
     const started = Date.now();
-    this.onInvocation(`Executing 'Functions.${chosen.fn.name}' (Reason='This function was programmatically called via the host APIs.', Id=${invocationId})`);
+    this.onInvocation(
+      `Executing 'Functions.${chosen.fn.name}' (Reason='This function was programmatically called via the host APIs.', Id=${invocationId})`,
+    );
     let result: HttpResponseInit | HttpResponse;
     try {
       result = await chosen.fn.handler(request, context);
     } catch (error) {
-      this.onInvocation(`Executed 'Functions.${chosen.fn.name}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms): ${error instanceof Error ? error.message : String(error)}`);
+      this.onInvocation(
+        `Executed 'Functions.${chosen.fn.name}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
       return json(res, 500, 'internalError', 'The function failed; see the host log.');
     }
     const response = result instanceof HttpResponse ? result : new HttpResponse(result);
     const bytes = Buffer.from(await response.arrayBuffer());
     res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
     res.end(bytes);
-    this.onInvocation(`Executed 'Functions.${chosen.fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`);
+    this.onInvocation(
+      `Executed 'Functions.${chosen.fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
+    );
   }
 }

@@ -41,15 +41,21 @@ export class LocalEnvironment {
       // "The local emulator": start one on its usual ports, unless one already listens there.
       if (await wellKnownPortsFree()) {
         azurite = await Azurite.start({ inMemory: true, ports: WELL_KNOWN_PORTS });
-        options.write(`Azurite (in memory; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`);
+        options.write(
+          `Azurite (in memory; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`,
+        );
       } else {
-        options.write('Using the storage emulator already listening on ports 10000-10002 (AzureWebJobsStorage=UseDevelopmentStorage=true).');
+        options.write(
+          'Using the storage emulator already listening on ports 10000-10002 (AzureWebJobsStorage=UseDevelopmentStorage=true).',
+        );
       }
     } else if (!isStorageConfigured(env)) {
       const ports = options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined;
       azurite = await Azurite.start({ inMemory: true, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
-      options.write(`Azurite (in memory; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`);
+      options.write(
+        `Azurite (in memory; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
+      );
     }
     let demo: DemoTenant | undefined;
     if (!isGraphConfigured(env)) {
@@ -67,7 +73,9 @@ export class LocalEnvironment {
       trustCertificate(demo.sim.caCertPem);
       env.GRAPH_BASE_URL = demo.sim.baseUrl;
       env.GRAPH_ACCESS_TOKEN = demo.sim.token;
-      options.write(`Demo tenant (no Graph credential or GRAPH_BASE_URL set): ${demo.sim.tenant.count} users, Graph simulator at ${demo.sim.baseUrl}`);
+      options.write(
+        `Demo tenant (no Graph credential or GRAPH_BASE_URL set): ${demo.sim.tenant.count} users, Graph simulator at ${demo.sim.baseUrl}`,
+      );
     }
     return new LocalEnvironment(env, demo, azurite);
   }
@@ -82,21 +90,35 @@ export class LocalEnvironment {
 function localSettings(projectRoot: string): Record<string, string> {
   const file = join(projectRoot, 'local.settings.json');
   if (!existsSync(file)) return {};
-  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => typeof value === 'string' && value !== '')) as Record<string, string>;
+  const values =
+    (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => typeof value === 'string' && value !== ''),
+  ) as Record<string, string>;
 }
 
 function isStorageConfigured(env: AppSettings): boolean {
-  return Boolean(env.AzureWebJobsStorage || env.AzureWebJobsStorage__accountName || env.AzureWebJobsStorage__blobServiceUri);
+  return Boolean(
+    env.AzureWebJobsStorage ||
+    env.AzureWebJobsStorage__accountName ||
+    env.AzureWebJobsStorage__blobServiceUri,
+  );
 }
 
 function isGraphConfigured(env: AppSettings): boolean {
-  return Boolean(env.GRAPH_BASE_URL || env.GRAPH_ACCESS_TOKEN || env.AZURE_CLIENT_ID || env.AZURE_CLIENT_SECRET || env.AZURE_CLIENT_CERTIFICATE_PATH);
+  return Boolean(
+    env.GRAPH_BASE_URL ||
+    env.GRAPH_ACCESS_TOKEN ||
+    env.AZURE_CLIENT_ID ||
+    env.AZURE_CLIENT_SECRET ||
+    env.AZURE_CLIENT_CERTIFICATE_PATH,
+  );
 }
 
 function numberSetting(env: AppSettings, key: string, fallback: number): number {
   const value = env[key] === undefined || env[key] === '' ? fallback : Number(env[key]);
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(key, `expected a number, got "${env[key]}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigError(key, `expected a number, got "${env[key]}"`);
   return value;
 }
 
@@ -111,10 +133,18 @@ async function portOrFree(preferred: number): Promise<number> {
 const WELL_KNOWN_PORTS: AzuritePorts = { blob: 10000, queue: 10001, table: 10002 };
 
 async function wellKnownPortsOrFree(): Promise<AzuritePorts> {
-  return { blob: await portOrFree(WELL_KNOWN_PORTS.blob), queue: await portOrFree(WELL_KNOWN_PORTS.queue), table: await portOrFree(WELL_KNOWN_PORTS.table) };
+  return {
+    blob: await portOrFree(WELL_KNOWN_PORTS.blob),
+    queue: await portOrFree(WELL_KNOWN_PORTS.queue),
+    table: await portOrFree(WELL_KNOWN_PORTS.table),
+  };
 }
 
 async function wellKnownPortsFree(): Promise<boolean> {
   const ports = await wellKnownPortsOrFree();
-  return ports.blob === WELL_KNOWN_PORTS.blob && ports.queue === WELL_KNOWN_PORTS.queue && ports.table === WELL_KNOWN_PORTS.table;
+  return (
+    ports.blob === WELL_KNOWN_PORTS.blob &&
+    ports.queue === WELL_KNOWN_PORTS.queue &&
+    ports.table === WELL_KNOWN_PORTS.table
+  );
 }

@@ -23,12 +23,24 @@ export interface LocalHostOptions {
   timers?: boolean;
 }
 
-const LEVELS: Record<LogLevel, number> = { trace: 0, debug: 1, information: 2, warning: 3, error: 4, critical: 5, none: 6 };
+const LEVELS: Record<LogLevel, number> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+  none: 6,
+};
 
-export function resolveBindingExpression(value: string, settings: Record<string, string | undefined>): string {
+export function resolveBindingExpression(
+  value: string,
+  settings: Record<string, string | undefined>,
+): string {
   return value.replace(/%([A-Za-z0-9_]+)%/g, (_, key: string) => {
     const resolved = settings[key];
-    if (resolved === undefined || resolved === '') throw new Error(`binding expression %${key}% has no app setting ${key}`);
+    if (resolved === undefined || resolved === '')
+      throw new Error(`binding expression %${key}% has no app setting ${key}`);
     return resolved;
   });
 }
@@ -52,16 +64,28 @@ export class LocalHost {
     const queueSettings = options.queueSettings ?? readQueueSettings(options.projectRoot);
     const stamp = (): string => `[${new Date().toISOString()}]`;
     const hostLine = (line: string): void => options.write(`${stamp()} ${line}`);
-    const logHandler = (functionName: string): LogHandler => (level, ...args) => {
-      const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
-      options.onLog?.(level, message);
-      if (options.verbose === true || LEVELS[level] >= LEVELS.information) options.write(`${stamp()} ${functionName} ${level}: ${message}`);
-    };
+    const logHandler =
+      (functionName: string): LogHandler =>
+      (level, ...args) => {
+        const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+        options.onLog?.(level, message);
+        if (options.verbose === true || LEVELS[level] >= LEVELS.information)
+          options.write(`${stamp()} ${functionName} ${level}: ${message}`);
+      };
 
     const http = new HttpServer(functions, logHandler, hostLine);
     const timers = functions
       .filter((fn) => fn.trigger.type === 'timerTrigger')
-      .map((fn) => new TimerScheduler(fn.name, resolveBindingExpression(String(fn.trigger.schedule), options.appSettings), fn.handler as (timer: Timer, context: InvocationContext) => Promise<unknown>, logHandler(fn.name), hostLine));
+      .map(
+        (fn) =>
+          new TimerScheduler(
+            fn.name,
+            resolveBindingExpression(String(fn.trigger.schedule), options.appSettings),
+            fn.handler as (timer: Timer, context: InvocationContext) => Promise<unknown>,
+            logHandler(fn.name),
+            hostLine,
+          ),
+      );
     const queueService = createQueueServiceClient(options.config);
     const queueNames = new Map<string, string>();
     const queues = await Promise.all(
@@ -73,7 +97,14 @@ export class LocalHost {
           const queue = queueService.getQueueClient(name);
           const poison = queueService.getQueueClient(`${name}-poison`);
           await queue.createIfNotExists();
-          return new QueueRunner({ functionName: fn.name, queue, poison, handler: fn.handler as QueueHandler, settings: queueSettings, logHandler: logHandler(fn.name) });
+          return new QueueRunner({
+            functionName: fn.name,
+            queue,
+            poison,
+            handler: fn.handler as QueueHandler,
+            settings: queueSettings,
+            logHandler: logHandler(fn.name),
+          });
         }),
     );
 
@@ -85,14 +116,19 @@ export class LocalHost {
 
   describe(): string[] {
     const lines = ['Functions:'];
-    for (const route of this.http.routes) lines.push(`  ${route.name}: [${route.methods.join(',')}] ${this.url}/api/${route.route}`);
-    for (const timer of this.timers) lines.push(`  ${timer.functionName}: timerTrigger, next run ${timer.next().toISOString()}`);
+    for (const route of this.http.routes)
+      lines.push(`  ${route.name}: [${route.methods.join(',')}] ${this.url}/api/${route.route}`);
+    for (const timer of this.timers)
+      lines.push(`  ${timer.functionName}: timerTrigger, next run ${timer.next().toISOString()}`);
     for (const [name, queue] of this.queueNames) lines.push(`  ${name}: queueTrigger (${queue})`);
     return lines;
   }
 
   async stop(): Promise<void> {
     await this.http.close();
-    await Promise.all([...this.timers.map((timer) => timer.stop()), ...this.queues.map((queue) => queue.stop())]);
+    await Promise.all([
+      ...this.timers.map((timer) => timer.stop()),
+      ...this.queues.map((queue) => queue.stop()),
+    ]);
   }
 }

@@ -82,7 +82,10 @@ export class QueueRunner {
         try {
           received = await this.receiveBatch(batchSize);
         } catch (error) {
-          this.log('error', `Polling ${this.options.queue.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.log(
+            'error',
+            `Polling ${this.options.queue.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
       idleMs = received > 0 ? 100 : Math.min(idleMs * 2, maxPollingIntervalMs);
@@ -100,7 +103,10 @@ export class QueueRunner {
 
   private async receiveBatch(count: number): Promise<number> {
     if (count <= 0) return 0;
-    const response = await this.options.queue.receiveMessages({ numberOfMessages: Math.min(32, count), visibilityTimeout: LEASE_SECONDS });
+    const response = await this.options.queue.receiveMessages({
+      numberOfMessages: Math.min(32, count),
+      visibilityTimeout: LEASE_SECONDS,
+    });
     for (const message of response.receivedMessageItems) {
       const work = this.process(message).finally(() => this.inFlight.delete(work));
       this.inFlight.add(work);
@@ -133,20 +139,37 @@ export class QueueRunner {
           await poison.createIfNotExists();
           await poison.sendMessage(message.messageText);
           await queue.deleteMessage(message.messageId, message.popReceipt);
-          this.log('error', `Message ${message.messageId} failed ${message.dequeueCount} times and was moved to ${poison.name}: ${reason}`);
+          this.log(
+            'error',
+            `Message ${message.messageId} failed ${message.dequeueCount} times and was moved to ${poison.name}: ${reason}`,
+          );
         } else {
-          await queue.updateMessage(message.messageId, message.popReceipt, undefined, Math.round(settings.visibilityTimeoutMs / 1000));
-          this.log('warning', `Message ${message.messageId} failed (delivery ${message.dequeueCount} of ${settings.maxDequeueCount}); retried after the visibility timeout: ${reason}`);
+          await queue.updateMessage(
+            message.messageId,
+            message.popReceipt,
+            undefined,
+            Math.round(settings.visibilityTimeoutMs / 1000),
+          );
+          this.log(
+            'warning',
+            `Message ${message.messageId} failed (delivery ${message.dequeueCount} of ${settings.maxDequeueCount}); retried after the visibility timeout: ${reason}`,
+          );
         }
       } catch (storageError) {
         // The lease runs out and the queue delivers the message again, as in Azure.
-        this.log('error', `Could not hand message ${message.messageId} back to ${queue.name}: ${storageError instanceof Error ? storageError.message : String(storageError)}`);
+        this.log(
+          'error',
+          `Could not hand message ${message.messageId} back to ${queue.name}: ${storageError instanceof Error ? storageError.message : String(storageError)}`,
+        );
       }
     }
   }
 
   private log(level: 'warning' | 'error', text: string): void {
-    this.options.logHandler(level, JSON.stringify({ event: 'queueHost', function: this.options.functionName, reason: text }));
+    this.options.logHandler(
+      level,
+      JSON.stringify({ event: 'queueHost', function: this.options.functionName, reason: text }),
+    );
   }
 
   private sleep(ms: number): Promise<void> {

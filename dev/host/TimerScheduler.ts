@@ -30,10 +30,13 @@ export class TimerScheduler {
     const due = this.next();
     // setTimeout holds at most ~24.8 days; a later tick re-arms on the way.
     const delay = Math.min(due.getTime() - Date.now(), 2 ** 31 - 1);
-    this.timeout = setTimeout(() => {
-      if (Date.now() >= due.getTime()) this.running = this.fire(due);
-      this.start();
-    }, Math.max(0, delay));
+    this.timeout = setTimeout(
+      () => {
+        if (Date.now() >= due.getTime()) this.running = this.fire(due);
+        this.start();
+      },
+      Math.max(0, delay),
+    );
   }
 
   async stop(): Promise<void> {
@@ -43,15 +46,32 @@ export class TimerScheduler {
 
   private async fire(due: Date): Promise<void> {
     const invocationId = randomUUID();
-    const timer: Timer = { schedule: { adjustForDST: true }, isPastDue: Date.now() - due.getTime() > 10_000, scheduleStatus: { last: (this.last ?? due).toISOString(), next: this.next(due).toISOString(), lastUpdated: new Date().toISOString() } };
+    const timer: Timer = {
+      schedule: { adjustForDST: true },
+      isPastDue: Date.now() - due.getTime() > 10_000,
+      scheduleStatus: {
+        last: (this.last ?? due).toISOString(),
+        next: this.next(due).toISOString(),
+        lastUpdated: new Date().toISOString(),
+      },
+    };
     this.last = due;
     const started = Date.now();
-    this.onInvocation(`Executing 'Functions.${this.functionName}' (Reason='Timer fired at ${due.toISOString()}', Id=${invocationId})`);
+    this.onInvocation(
+      `Executing 'Functions.${this.functionName}' (Reason='Timer fired at ${due.toISOString()}', Id=${invocationId})`,
+    );
     try {
-      await this.handler(timer, new InvocationContext({ invocationId, functionName: this.functionName, logHandler: this.logHandler }));
-      this.onInvocation(`Executed 'Functions.${this.functionName}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`);
+      await this.handler(
+        timer,
+        new InvocationContext({ invocationId, functionName: this.functionName, logHandler: this.logHandler }),
+      );
+      this.onInvocation(
+        `Executed 'Functions.${this.functionName}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`,
+      );
     } catch (error) {
-      this.onInvocation(`Executed 'Functions.${this.functionName}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms): ${error instanceof Error ? error.message : String(error)}`);
+      this.onInvocation(
+        `Executed 'Functions.${this.functionName}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   write('');
   for (const line of host.describe()) write(line);
   write('');
-  write(`Ready. Try: curl -X PATCH ${host.url}/api/settings -H 'Content-Type: application/json' -d '{"userPhotos":true,"syncUserPhotos":true}'`);
+  write(
+    `Ready. Try: curl -X PATCH ${host.url}/api/settings -H 'Content-Type: application/json' -d '{"userPhotos":true,"syncUserPhotos":true}'`,
+  );
   write(`           curl -X POST ${host.url}/api/sync   then   curl ${host.url}/api/runs`);
 
   let stopping = false;
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     write(`${signal}: stopping…`);
-    for (const stop of stops) await stop().catch((error: unknown) => write(`while stopping: ${error instanceof Error ? error.message : String(error)}`));
+    for (const stop of stops)
+      await stop().catch((error: unknown) =>
+        write(`while stopping: ${error instanceof Error ? error.message : String(error)}`),
+      );
     write('Stopped.');
     process.exit(0);
   };
@@ -64,6 +69,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`}\n`,
+  );
   process.exit(1);
 });

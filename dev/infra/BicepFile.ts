@@ -49,13 +49,17 @@ export function parseBicep(path: string, source: string): BicepFile {
       const opener = stack.pop();
       if (opener === undefined) throw new BicepSyntaxError(`'${token.text}' closes nothing`, token.line);
       if (PAIRS[tokens[opener].text] !== token.text) {
-        throw new BicepSyntaxError(`'${token.text}' closes the '${tokens[opener].text}' of line ${tokens[opener].line}`, token.line);
+        throw new BicepSyntaxError(
+          `'${token.text}' closes the '${tokens[opener].text}' of line ${tokens[opener].line}`,
+          token.line,
+        );
       }
       closing.set(opener, index);
     }
   });
   const unclosed = stack.pop();
-  if (unclosed !== undefined) throw new BicepSyntaxError(`'${tokens[unclosed].text}' is never closed`, tokens[unclosed].line);
+  if (unclosed !== undefined)
+    throw new BicepSyntaxError(`'${tokens[unclosed].text}' is never closed`, tokens[unclosed].line);
   return { path, source, tokens, closing };
 }
 
@@ -72,15 +76,24 @@ function keywordAt(file: BicepFile, index: number, keyword: string): boolean {
 }
 
 export function params(file: BicepFile): ParamDeclaration[] {
-  return assignments(file, 'param').map(({ name, line, valueText }) => ({ name, line, defaultText: valueText }));
+  return assignments(file, 'param').map(({ name, line, valueText }) => ({
+    name,
+    line,
+    defaultText: valueText,
+  }));
 }
 
 /** `var` declarations with their value's source text. */
 export function variables(file: BicepFile): { name: string; line: number; valueText: string }[] {
-  return assignments(file, 'var').flatMap(({ name, line, valueText }) => (valueText === undefined ? [] : [{ name, line, valueText }]));
+  return assignments(file, 'var').flatMap(({ name, line, valueText }) =>
+    valueText === undefined ? [] : [{ name, line, valueText }],
+  );
 }
 
-function assignments(file: BicepFile, keyword: 'param' | 'var'): { name: string; line: number; valueText?: string }[] {
+function assignments(
+  file: BicepFile,
+  keyword: 'param' | 'var',
+): { name: string; line: number; valueText?: string }[] {
   const { tokens } = file;
   return statementStarts(file)
     .filter((index) => keywordAt(file, index, keyword) && tokens[index + 1]?.kind === 'ident')
@@ -114,7 +127,10 @@ export function extensionAliases(file: BicepFile): { alias: string; line: number
 export function loadedPaths(file: BicepFile): { path: string; line: number }[] {
   const { tokens } = file;
   return tokens.flatMap((token, index) =>
-    token.kind === 'ident' && /^load(\w*Content|FileAsBase64)$/.test(token.text) && tokens[index + 1]?.text === '(' && tokens[index + 2]?.kind === 'string'
+    token.kind === 'ident' &&
+    /^load(\w*Content|FileAsBase64)$/.test(token.text) &&
+    tokens[index + 1]?.text === '(' &&
+    tokens[index + 2]?.kind === 'string'
       ? [{ path: tokens[index + 2].text, line: token.line }]
       : [],
   );
@@ -123,9 +139,25 @@ export function loadedPaths(file: BicepFile): { path: string; line: number }[] {
 function bodyDeclarations(file: BicepFile, keyword: 'module' | 'resource'): BodyDeclaration[] {
   const { tokens } = file;
   return statementStarts(file).flatMap((index) => {
-    if (!keywordAt(file, index, keyword) || tokens[index + 1]?.kind !== 'ident' || tokens[index + 2]?.kind !== 'string') return [];
-    const bodyOpen = tokens.findIndex((token, k) => k > index + 2 && token.kind === 'open' && token.text === '{');
-    return bodyOpen < 0 ? [] : [{ symbol: tokens[index + 1].text, target: tokens[index + 2].text, line: tokens[index].line, bodyOpen }];
+    if (
+      !keywordAt(file, index, keyword) ||
+      tokens[index + 1]?.kind !== 'ident' ||
+      tokens[index + 2]?.kind !== 'string'
+    )
+      return [];
+    const bodyOpen = tokens.findIndex(
+      (token, k) => k > index + 2 && token.kind === 'open' && token.text === '{',
+    );
+    return bodyOpen < 0
+      ? []
+      : [
+          {
+            symbol: tokens[index + 1].text,
+            target: tokens[index + 2].text,
+            line: tokens[index].line,
+            bodyOpen,
+          },
+        ];
   });
 }
 
@@ -144,10 +176,20 @@ export function objectEntries(file: BicepFile, openIndex: number): ObjectEntry[]
     const token = tokens[index];
     const previous = tokens[index - 1];
     const startsEntry = index === openIndex + 1 || previous.kind === 'newline' || previous.text === ',';
-    if (startsEntry && (token.kind === 'ident' || token.kind === 'string') && tokens[index + 1]?.kind === 'colon') {
+    if (
+      startsEntry &&
+      (token.kind === 'ident' || token.kind === 'string') &&
+      tokens[index + 1]?.kind === 'colon'
+    ) {
       const valueStart = index + 2;
       const end = valueEnd(file, valueStart, close);
-      entries.push({ key: token.text, line: token.line, valueStart, valueEnd: end, valueText: valueText(file, valueStart, end) });
+      entries.push({
+        key: token.text,
+        line: token.line,
+        valueStart,
+        valueEnd: end,
+        valueText: valueText(file, valueStart, end),
+      });
       index = end + 1;
     } else {
       index = token.kind === 'open' ? file.closing.get(index)! + 1 : index + 1;
@@ -157,9 +199,17 @@ export function objectEntries(file: BicepFile, openIndex: number): ObjectEntry[]
 }
 
 /** The entries of `key`'s value when that value is an object literal; undefined otherwise. */
-export function nestedObject(file: BicepFile, entries: ObjectEntry[], key: string): ObjectEntry[] | undefined {
+export function nestedObject(
+  file: BicepFile,
+  entries: ObjectEntry[],
+  key: string,
+): ObjectEntry[] | undefined {
   const entry = entries.find((candidate) => candidate.key === key);
-  if (entry === undefined || file.tokens[entry.valueStart]?.text !== '{' || file.closing.get(entry.valueStart) !== entry.valueEnd) {
+  if (
+    entry === undefined ||
+    file.tokens[entry.valueStart]?.text !== '{' ||
+    file.closing.get(entry.valueStart) !== entry.valueEnd
+  ) {
     return undefined;
   }
   return objectEntries(file, entry.valueStart);
@@ -181,7 +231,11 @@ function valueText(file: BicepFile, start: number, end: number): string {
   return file.source.slice(file.tokens[start].start, file.tokens[end].end).trim();
 }
 
-function indexOnLine(file: BicepFile, from: number, predicate: (token: Token) => boolean): number | undefined {
+function indexOnLine(
+  file: BicepFile,
+  from: number,
+  predicate: (token: Token) => boolean,
+): number | undefined {
   for (let index = from; index < file.tokens.length && file.tokens[index].kind !== 'newline'; index += 1) {
     if (predicate(file.tokens[index])) return index;
   }

@@ -117,7 +117,12 @@ export function tokenize(source: string): Token[] {
         push('operator', operator, i, i + operator.length);
         i += operator.length;
       } else {
-        push(OPENERS.has(ch) ? 'open' : CLOSERS.has(ch) ? 'close' : ch === ':' ? 'colon' : 'operator', ch, i, i + 1);
+        push(
+          OPENERS.has(ch) ? 'open' : CLOSERS.has(ch) ? 'close' : ch === ':' ? 'colon' : 'operator',
+          ch,
+          i,
+          i + 1,
+        );
         i += 1;
       }
     }

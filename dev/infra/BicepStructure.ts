@@ -1,7 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BicepSyntaxError } from './BicepLexer';
-import { extensionAliases, loadedPaths, modules, nestedObject, objectEntries, params, parseBicep, type BicepFile } from './BicepFile';
+import {
+  extensionAliases,
+  loadedPaths,
+  modules,
+  nestedObject,
+  objectEntries,
+  params,
+  parseBicep,
+  type BicepFile,
+} from './BicepFile';
 
 /**
  * The structural checks of `infra/` that need no Bicep compiler: what `npm run infra:check`
@@ -30,7 +39,10 @@ function bicepFilesUnder(directory: string): string[] {
 }
 
 /** Every `.bicep` file under `infraDir`, parsed; a file that does not parse is a problem, not an exception. */
-export function readBicepFiles(infraDir: string): { files: Map<string, BicepFile>; problems: StructureProblem[] } {
+export function readBicepFiles(infraDir: string): {
+  files: Map<string, BicepFile>;
+  problems: StructureProblem[];
+} {
   const files = new Map<string, BicepFile>();
   const problems: StructureProblem[] = [];
   for (const path of bicepFilesUnder(infraDir)) {
@@ -47,10 +59,15 @@ export function readBicepFiles(infraDir: string): { files: Map<string, BicepFile
 export function checkInfraStructure(infraDir: string): StructureProblem[] {
   const { files, problems } = readBicepFiles(infraDir);
   const mainPath = join(infraDir, 'main.bicep');
-  if (!existsSync(mainPath)) return [...problems, { file: 'main.bicep', message: 'missing: azd provisions infra/main.bicep' }];
+  if (!existsSync(mainPath))
+    return [...problems, { file: 'main.bicep', message: 'missing: azd provisions infra/main.bicep' }];
   for (const file of files.values()) {
     const where = relative(infraDir, file.path);
-    problems.push(...checkModules(file, files, where), ...checkLoadedPaths(file, where), ...checkExtensions(file, infraDir, where));
+    problems.push(
+      ...checkModules(file, files, where),
+      ...checkLoadedPaths(file, where),
+      ...checkExtensions(file, infraDir, where),
+    );
   }
   const main = files.get(mainPath);
   if (main !== undefined) problems.push(...checkParametersFile(main, join(infraDir, 'main.parameters.json')));
@@ -61,7 +78,14 @@ function checkModules(file: BicepFile, files: Map<string, BicepFile>, where: str
   return modules(file).flatMap((module) => {
     if (REMOTE_REFERENCE.test(module.target)) return [];
     const targetPath = resolve(dirname(file.path), module.target);
-    if (!existsSync(targetPath)) return [{ file: where, line: module.line, message: `module ${module.symbol}: '${module.target}' does not exist` }];
+    if (!existsSync(targetPath))
+      return [
+        {
+          file: where,
+          line: module.line,
+          message: `module ${module.symbol}: '${module.target}' does not exist`,
+        },
+      ];
     const target = files.get(targetPath);
     const passed = nestedObject(file, objectEntries(file, module.bodyOpen), 'params');
     if (target === undefined || passed === undefined) return [];
@@ -71,10 +95,18 @@ function checkModules(file: BicepFile, files: Map<string, BicepFile>, where: str
     return [
       ...passed
         .filter((entry) => !declaredNames.has(entry.key))
-        .map((entry) => ({ file: where, line: entry.line, message: `module ${module.symbol}: '${module.target}' declares no param '${entry.key}'` })),
+        .map((entry) => ({
+          file: where,
+          line: entry.line,
+          message: `module ${module.symbol}: '${module.target}' declares no param '${entry.key}'`,
+        })),
       ...declared
         .filter((param) => param.defaultText === undefined && !passedNames.has(param.name))
-        .map((param) => ({ file: where, line: module.line, message: `module ${module.symbol}: required param '${param.name}' of '${module.target}' is not passed` })),
+        .map((param) => ({
+          file: where,
+          line: module.line,
+          message: `module ${module.symbol}: required param '${param.name}' of '${module.target}' is not passed`,
+        })),
     ];
   });
 }
@@ -98,7 +130,11 @@ function checkExtensions(file: BicepFile, infraDir: string, where: string): Stru
   }
   return aliases
     .filter(({ alias }) => configured[alias] === undefined)
-    .map(({ alias, line }) => ({ file: where, line, message: `extension '${alias}' is not defined under "extensions" in a bicepconfig.json` }));
+    .map(({ alias, line }) => ({
+      file: where,
+      line,
+      message: `extension '${alias}' is not defined under "extensions" in a bicepconfig.json`,
+    }));
 }
 
 function nearestBicepConfig(directory: string, infraDir: string): string | undefined {
@@ -111,7 +147,8 @@ function nearestBicepConfig(directory: string, infraDir: string): string | undef
 
 /** azd deploys main.bicep with main.parameters.json: each side must know the other's names. */
 function checkParametersFile(main: BicepFile, parametersPath: string): StructureProblem[] {
-  if (!existsSync(parametersPath)) return [{ file: 'main.parameters.json', message: 'missing: azd passes it to main.bicep' }];
+  if (!existsSync(parametersPath))
+    return [{ file: 'main.parameters.json', message: 'missing: azd passes it to main.bicep' }];
   const parameters = readJson<{ parameters?: Record<string, unknown> }>(parametersPath);
   if ('problem' in parameters) return [{ file: 'main.parameters.json', message: parameters.problem }];
   const given = Object.keys(parameters.value.parameters ?? {});
@@ -120,10 +157,17 @@ function checkParametersFile(main: BicepFile, parametersPath: string): Structure
   return [
     ...given
       .filter((name) => !declaredNames.has(name))
-      .map((name) => ({ file: 'main.parameters.json', message: `parameter '${name}' is not declared in main.bicep` })),
+      .map((name) => ({
+        file: 'main.parameters.json',
+        message: `parameter '${name}' is not declared in main.bicep`,
+      })),
     ...declared
       .filter((param) => param.defaultText === undefined && !given.includes(param.name))
-      .map((param) => ({ file: 'main.bicep', line: param.line, message: `param '${param.name}' has no default and main.parameters.json does not give it` })),
+      .map((param) => ({
+        file: 'main.bicep',
+        line: param.line,
+        message: `param '${param.name}' has no default and main.parameters.json does not give it`,
+      })),
   ];
 }
 

@@ -33,29 +33,47 @@ const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 export function appSettings(files: Iterable<BicepFile>): AppSetting[] {
   return [...files].flatMap((file) =>
     resources(file)
-      .filter((resource) => resource.target === 'config' || resource.target.startsWith('Microsoft.Web/sites/config@'))
+      .filter(
+        (resource) =>
+          resource.target === 'config' || resource.target.startsWith('Microsoft.Web/sites/config@'),
+      )
       .flatMap((resource) => {
         const body = objectEntries(file, resource.bodyOpen);
         if (body.find((entry) => entry.key === 'name')?.valueText !== "'appsettings'") return [];
         const properties = nestedObject(file, body, 'properties');
         if (properties === undefined) {
-          throw new Error(`${file.path}:${resource.line}: the app settings of ${resource.symbol} must be an object literal to be checked`);
+          throw new Error(
+            `${file.path}:${resource.line}: the app settings of ${resource.symbol} must be an object literal to be checked`,
+          );
         }
-        return properties.map((entry) => ({ key: entry.key, value: entry.valueText, file: file.path, line: entry.line }));
+        return properties.map((entry) => ({
+          key: entry.key,
+          value: entry.valueText,
+          file: file.path,
+          line: entry.line,
+        }));
       }),
   );
 }
 
 export function roleAssignments(files: Iterable<BicepFile>): RoleAssignment[] {
   return [...files].flatMap((file) => {
-    const guidVariables = new Map(variables(file).flatMap(({ name, valueText }) => (/^'[0-9a-f-]{36}'$/i.test(valueText) ? [[name, valueText.slice(1, -1)]] : [])));
+    const guidVariables = new Map(
+      variables(file).flatMap(({ name, valueText }) =>
+        /^'[0-9a-f-]{36}'$/i.test(valueText) ? [[name, valueText.slice(1, -1)]] : [],
+      ),
+    );
     const declared = resources(file);
     return declared
       .filter((resource) => resource.target.startsWith('Microsoft.Authorization/roleAssignments@'))
       .map((resource) => {
         const body = objectEntries(file, resource.bodyOpen);
-        const roleText = nestedObject(file, body, 'properties')?.find((entry) => entry.key === 'roleDefinitionId')?.valueText ?? '';
-        const named = [...(roleText.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])].flatMap((word) => guidVariables.get(word) ?? []);
+        const roleText =
+          nestedObject(file, body, 'properties')?.find((entry) => entry.key === 'roleDefinitionId')
+            ?.valueText ?? '';
+        const named = [...(roleText.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])].flatMap(
+          (word) => guidVariables.get(word) ?? [],
+        );
         const scope = body.find((entry) => entry.key === 'scope')?.valueText;
         return {
           symbol: resource.symbol,
@@ -70,5 +88,9 @@ export function roleAssignments(files: Iterable<BicepFile>): RoleAssignment[] {
 
 /** Every string literal's content, `${…}` interpolations as written. */
 export function stringLiterals(files: Iterable<BicepFile>): Set<string> {
-  return new Set([...files].flatMap((file) => file.tokens.filter((token) => token.kind === 'string').map((token) => token.text)));
+  return new Set(
+    [...files].flatMap((file) =>
+      file.tokens.filter((token) => token.kind === 'string').map((token) => token.text),
+    ),
+  );
 }

@@ -14,7 +14,8 @@ const infraDir = join(root, 'infra');
 const mainBicep = join(infraDir, 'main.bicep');
 
 function onPath(command: string): string | undefined {
-  const extensions = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  const extensions =
+    process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const directory of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const extension of extensions) {
       const candidate = join(directory, command + extension);
@@ -36,7 +37,10 @@ function compile(): number | undefined {
   const executable = bicep ?? az;
   if (executable === undefined) return undefined;
   const outDir = mkdtempSync(join(tmpdir(), 'infra-check-'));
-  const args = bicep !== undefined ? ['build', mainBicep, '--outdir', outDir] : ['bicep', 'build', '--file', mainBicep, '--outdir', outDir];
+  const args =
+    bicep !== undefined
+      ? ['build', mainBicep, '--outdir', outDir]
+      : ['bicep', 'build', '--file', mainBicep, '--outdir', outDir];
   console.log(`Compiling with ${bicep !== undefined ? 'bicep' : 'az bicep'} build …`);
   try {
     // Windows installs az as a .cmd script, which Node runs only through a shell.
@@ -58,8 +62,12 @@ function main(): number {
   console.log('Structural checks of infra/: passed (braces, module and file references, parameters).');
   const status = compile();
   if (status === undefined) {
-    console.log('No Bicep compiler available: neither `bicep` nor `az` is on PATH, so infra/ was NOT compiled or linted.');
-    console.log('Install the Bicep CLI (or the Azure CLI) and run `npm run infra:check` again for a full check.');
+    console.log(
+      'No Bicep compiler available: neither `bicep` nor `az` is on PATH, so infra/ was NOT compiled or linted.',
+    );
+    console.log(
+      'Install the Bicep CLI (or the Azure CLI) and run `npm run infra:check` again for a full check.',
+    );
     return 0;
   }
   console.log(status === 0 ? 'Bicep build: passed.' : `Bicep build: failed (exit code ${status}).`);

@@ -124,14 +124,42 @@ const RANDOM_FAILURES: ReadonlyArray<{ status: number; code: string; retryAfter?
   { status: 504, code: 'GatewayTimeout' },
 ];
 
-type UserProperty = keyof SimulatedUser | 'businessPhones' | 'jobTitle' | 'mobilePhone' | 'officeLocation' | 'preferredLanguage' | 'department';
+type UserProperty =
+  | keyof SimulatedUser
+  | 'businessPhones'
+  | 'jobTitle'
+  | 'mobilePhone'
+  | 'officeLocation'
+  | 'preferredLanguage'
+  | 'department';
 const USER_PROPERTIES: readonly UserProperty[] = [
-  'id', 'displayName', 'givenName', 'surname', 'userPrincipalName', 'mail', 'accountEnabled',
-  'businessPhones', 'jobTitle', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'department',
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'userPrincipalName',
+  'mail',
+  'accountEnabled',
+  'businessPhones',
+  'jobTitle',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'department',
 ];
 /** What Graph returns for users without `$select`. */
 const DEFAULT_USER_PROPERTIES: readonly UserProperty[] = [
-  'businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id',
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
 ];
 
 const BatchBody = z.object({
@@ -145,7 +173,16 @@ const FaultPatch = z.strictObject({
   permissionDenied: z.union([z.boolean(), UserKeys]).optional(),
   throttle: z.record(z.string(), z.number().int().nonnegative()).optional(),
   throttleRps: z.number().positive().nullable().optional(),
-  errorFor: z.record(z.string(), z.object({ status: z.number().int().min(400).max(599), code: z.string().min(1), times: z.number().int().positive().optional() })).optional(),
+  errorFor: z
+    .record(
+      z.string(),
+      z.object({
+        status: z.number().int().min(400).max(599),
+        code: z.string().min(1),
+        times: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
   randomFailureRate: z.number().min(0).max(1).optional(),
   randomFailureSeed: z.number().optional(),
   stallMs: z.number().nonnegative().optional(),
@@ -157,7 +194,11 @@ const FaultPatch = z.strictObject({
 });
 
 const PhotoAction = z.object({ action: z.enum(['change', 'reupload', 'remove', 'add']) });
-const MutateBody = z.object({ changed: z.number(), reuploadShare: z.number().optional(), seed: z.number().optional() });
+const MutateBody = z.object({
+  changed: z.number(),
+  reuploadShare: z.number().optional(),
+  seed: z.number().optional(),
+});
 
 export class GraphSimulator {
   readonly baseUrl: string;
@@ -200,7 +241,15 @@ export class GraphSimulator {
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
       keySize: 2048,
       algorithm: 'sha256',
-      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+      extensions: [
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+          ],
+        },
+      ],
     });
     const token = options.token ?? randomBytes(24).toString('base64url');
     let simulator: GraphSimulator | undefined;
@@ -262,7 +311,8 @@ export class GraphSimulator {
       else await this.graph(req, res, url);
     } catch (error) {
       if (this.lifetime.signal.aborted) return;
-      if (!res.headersSent) this.write(res, graphError(500, 'InternalServerError', `Simulator failure: ${String(error)}`));
+      if (!res.headersSent)
+        this.write(res, graphError(500, 'InternalServerError', `Simulator failure: ${String(error)}`));
       else res.destroy();
     }
   }
@@ -276,7 +326,9 @@ export class GraphSimulator {
 
     if (this.faults.tokenRejected || !this.authorized(req)) {
       this.counters.unauthorized++;
-      const message = req.headers.authorization ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.';
+      const message = req.headers.authorization
+        ? 'Access token validation failure. Invalid audience.'
+        : 'Access token is empty.';
       this.write(res, graphError(401, 'InvalidAuthenticationToken', message));
       return;
     }
@@ -317,40 +369,73 @@ export class GraphSimulator {
     if (collection === 'users' && userKey === undefined) {
       return call.method === 'GET' ? this.listUsers(call) : methodNotAllowed(call.method);
     }
-    if (collection === 'users' && userKey && photo === 'photo' && (value === undefined || value === '$value') && extra.length === 0) {
-      return call.method === 'GET' ? this.photo(call, userKey, value === '$value') : methodNotAllowed(call.method);
+    if (
+      collection === 'users' &&
+      userKey &&
+      photo === 'photo' &&
+      (value === undefined || value === '$value') &&
+      extra.length === 0
+    ) {
+      return call.method === 'GET'
+        ? this.photo(call, userKey, value === '$value')
+        : methodNotAllowed(call.method);
     }
-    return graphError(400, 'BadRequest', `The simulator does not serve ${call.method} /${call.segments.join('/')}.`);
+    return graphError(
+      400,
+      'BadRequest',
+      `The simulator does not serve ${call.method} /${call.segments.join('/')}.`,
+    );
   }
 
   private listUsers(call: GraphCall): Answer {
     this.counters.listPages++;
-    const unsupported = [...call.query.keys()].find((k) => k.startsWith('$') && !['$select', '$top', '$skiptoken'].includes(k));
-    if (unsupported) return graphError(400, 'BadRequest', `The simulator does not support the query option ${unsupported}.`);
+    const unsupported = [...call.query.keys()].find(
+      (k) => k.startsWith('$') && !['$select', '$top', '$skiptoken'].includes(k),
+    );
+    if (unsupported)
+      return graphError(400, 'BadRequest', `The simulator does not support the query option ${unsupported}.`);
 
     const select = parseSelect(call.query.get('$select'));
-    if (typeof select === 'string') return graphError(400, 'BadRequest', `Could not find a property named '${select}' on type 'microsoft.graph.user'.`);
+    if (typeof select === 'string')
+      return graphError(
+        400,
+        'BadRequest',
+        `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
+      );
     const topText = call.query.get('$top');
     const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
     if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {
-      return graphError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+      return graphError(
+        400,
+        'Request_UnsupportedQuery',
+        `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
+      );
     }
     const skipToken = call.query.get('$skiptoken');
     const position = skipToken === null ? { start: 0, page: 0 } : decodeSkipToken(skipToken);
-    if (position === undefined) return graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.');
+    if (position === undefined)
+      return graphError(
+        400,
+        'Directory_ExpiredPageToken',
+        'The specified page token value has expired and can no longer be included in your request.',
+      );
     const failAfter = this.faults.listFailAfterPages;
-    if (failAfter !== undefined && position.page >= failAfter) return graphError(500, 'InternalServerError', 'Simulated failure while listing users.');
+    if (failAfter !== undefined && position.page >= failAfter)
+      return graphError(500, 'InternalServerError', 'Simulated failure while listing users.');
 
     const end = Math.min(this.tenant.count, position.start + top);
     const value: Record<string, unknown>[] = [];
-    for (let i = position.start; i < end; i++) if (this.tenant.isListed(i)) value.push(projectUser(this.tenant.userAt(i), select ?? DEFAULT_USER_PROPERTIES));
+    for (let i = position.start; i < end; i++)
+      if (this.tenant.isListed(i))
+        value.push(projectUser(this.tenant.userAt(i), select ?? DEFAULT_USER_PROPERTIES));
     const selectText = select ? select.join(',') : undefined;
     const body: Record<string, unknown> = {
       '@odata.context': `${this.baseUrl}/$metadata#users${selectText ? `(${selectText})` : ''}`,
     };
     if (end < this.tenant.count) {
       const selectPart = selectText ? `$select=${selectText}&` : '';
-      body['@odata.nextLink'] = `${this.baseUrl}/users?${selectPart}$top=${top}&$skiptoken=${encodeSkipToken({ start: end, page: position.page + 1 })}`;
+      body['@odata.nextLink'] =
+        `${this.baseUrl}/users?${selectPart}$top=${top}&$skiptoken=${encodeSkipToken({ start: end, page: position.page + 1 })}`;
     }
     body['value'] = value;
     return jsonAnswer(200, body);
@@ -373,8 +458,11 @@ export class GraphSimulator {
     const { stallFor, stallMs } = this.faults;
     if (stallMs > 0 && (stallFor === 'all' || stallFor.has(userId))) answer.stallMs = stallMs;
     if (!call.inBatch && this.faults.resetConnectionFor.has(userId)) answer.sabotage = 'reset';
-    else if (!call.inBatch && answer.bytes && this.faults.truncateBodyFor.has(userId)) answer.sabotage = 'truncate';
-    if (answer.bytes) this.counters.photoBytesServed += answer.sabotage === 'truncate' ? halfLength(answer.bytes) : answer.bytes.length;
+    else if (!call.inBatch && answer.bytes && this.faults.truncateBodyFor.has(userId))
+      answer.sabotage = 'truncate';
+    if (answer.bytes)
+      this.counters.photoBytesServed +=
+        answer.sabotage === 'truncate' ? halfLength(answer.bytes) : answer.bytes.length;
     return answer;
   }
 
@@ -404,13 +492,23 @@ export class GraphSimulator {
     }
     if (this.faults.randomFailureRate > 0 && this.drawRandom() < this.faults.randomFailureRate) {
       const failure = RANDOM_FAILURES[Math.floor(this.drawRandom() * RANDOM_FAILURES.length)];
-      return graphError(failure.status, failure.code, `Simulated random ${failure.code}.`, failure.retryAfter);
+      return graphError(
+        failure.status,
+        failure.code,
+        `Simulated random ${failure.code}.`,
+        failure.retryAfter,
+      );
     }
     return undefined;
   }
 
   private photoContent(user: SimulatedUser | undefined, userKey: string, wantValue: boolean): Answer {
-    if (!user) return graphError(404, 'Request_ResourceNotFound', `Resource '${userKey}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!user)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${userKey}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     if (wantValue) {
       const photo = this.tenant.photoOf(user.id);
       if (!photo) return noPhoto();
@@ -433,9 +531,16 @@ export class GraphSimulator {
     const parsed = BatchBody.safeParse(await readJson(req));
     if (!parsed.success) return graphError(400, 'BadRequest', 'Invalid batch payload format.');
     const { requests } = parsed.data;
-    if (requests.length === 0) return graphError(400, 'BadRequest', 'Invalid batch payload format: no requests.');
-    if (requests.length > BATCH_LIMIT) return graphError(400, 'BadRequest', `Number of batch requests ${requests.length} exceeds the limit of ${BATCH_LIMIT}.`);
-    if (new Set(requests.map((r) => r.id)).size !== requests.length) return graphError(400, 'BadRequest', 'Batch request ids must be unique.');
+    if (requests.length === 0)
+      return graphError(400, 'BadRequest', 'Invalid batch payload format: no requests.');
+    if (requests.length > BATCH_LIMIT)
+      return graphError(
+        400,
+        'BadRequest',
+        `Number of batch requests ${requests.length} exceeds the limit of ${BATCH_LIMIT}.`,
+      );
+    if (new Set(requests.map((r) => r.id)).size !== requests.length)
+      return graphError(400, 'BadRequest', 'Batch request ids must be unique.');
     this.counters.batchItems += requests.length;
 
     const items = await mapConcurrently(requests, BATCH_PARALLELISM, async (item) => {
@@ -445,7 +550,12 @@ export class GraphSimulator {
     });
     const responses = items.map(({ id, answer }) => {
       this.commitDeadline(answer);
-      return { id, status: answer.status, headers: answer.headers, body: answer.bytes ? answer.bytes.toString('base64') : answer.json };
+      return {
+        id,
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.bytes ? answer.bytes.toString('base64') : answer.json,
+      };
     });
     return jsonAnswer(200, { responses });
   }
@@ -453,7 +563,12 @@ export class GraphSimulator {
   private batchItem(method: string, url: string, arrivedAt: number): Answer {
     const relative = url.startsWith('/') ? url : `/${url}`;
     // Graph resolves item URLs against the batch's version; repeating it is an error per item.
-    if (/^\/(v1\.0|beta)(\/|$)/i.test(relative)) return graphError(400, 'BadRequest', `Invalid request URL '${url}': item URLs are relative to the version.`);
+    if (/^\/(v1\.0|beta)(\/|$)/i.test(relative))
+      return graphError(
+        400,
+        'BadRequest',
+        `Invalid request URL '${url}': item URLs are relative to the version.`,
+      );
     const parsed = new URL(relative, this.origin);
     const segments = pathSegments(parsed.pathname);
     if (segments === undefined) return graphError(400, 'BadRequest', `Malformed request URL '${url}'.`);
@@ -469,7 +584,8 @@ export class GraphSimulator {
 
   /** Retry-After counts from when the client receives the answer, so the deadline starts at sending. */
   private commitDeadline(answer: Answer): void {
-    if (answer.retryAfter !== undefined && answer.resourceKey) this.deadlines.set(answer.resourceKey, Date.now() + answer.retryAfter * 1000);
+    if (answer.retryAfter !== undefined && answer.resourceKey)
+      this.deadlines.set(answer.resourceKey, Date.now() + answer.retryAfter * 1000);
   }
 
   /** Seconds until a token is free, or undefined when the request may pass (and took a token). */
@@ -506,15 +622,27 @@ export class GraphSimulator {
 
   private write(res: ServerResponse, answer: Answer): void {
     const body = answer.bytes ?? Buffer.from(JSON.stringify(answer.json));
-    res.writeHead(answer.status, { ...answer.headers, 'request-id': randomUUID(), 'Content-Length': String(body.length) });
-    if (answer.sabotage === 'truncate') res.write(body.subarray(0, halfLength(body)), () => res.socket?.end());
+    res.writeHead(answer.status, {
+      ...answer.headers,
+      'request-id': randomUUID(),
+      'Content-Length': String(body.length),
+    });
+    if (answer.sabotage === 'truncate')
+      res.write(body.subarray(0, halfLength(body)), () => res.socket?.end());
     else res.end(body);
   }
 
   /** `/_sim/…`: drives the fake tenant and faults from other processes (demo, benchmark). */
   private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!this.authorized(req)) {
-      this.write(res, graphError(401, 'InvalidAuthenticationToken', 'The simulator control API needs the same bearer token.'));
+      this.write(
+        res,
+        graphError(
+          401,
+          'InvalidAuthenticationToken',
+          'The simulator control API needs the same bearer token.',
+        ),
+      );
       return;
     }
     const method = req.method ?? 'GET';
@@ -532,19 +660,27 @@ export class GraphSimulator {
         return this.write(res, jsonAnswer(200, serializeFaults(this.faults)));
       case 'POST faults': {
         const patch = FaultPatch.safeParse(await readJson(req));
-        if (!patch.success) return this.write(res, graphError(400, 'BadRequest', z.prettifyError(patch.error)));
+        if (!patch.success)
+          return this.write(res, graphError(400, 'BadRequest', z.prettifyError(patch.error)));
         this.applyFaults(patch.data);
         return this.write(res, jsonAnswer(200, serializeFaults(this.faults)));
       }
       case 'POST mutate': {
         const body = MutateBody.safeParse(await readJson(req));
         if (!body.success) return this.write(res, graphError(400, 'BadRequest', z.prettifyError(body.error)));
-        return this.write(res, this.tenantCall(() => jsonAnswer(200, this.tenant.mutate(body.data))));
+        return this.write(
+          res,
+          this.tenantCall(() => jsonAnswer(200, this.tenant.mutate(body.data))),
+        );
       }
       case 'GET users/{id}/photo': {
         const photo = this.tenant.photoOf(segments[1]);
         if (!photo) return this.write(res, noPhoto());
-        return this.write(res, { status: 200, headers: { 'Content-Type': photo.contentType, ETag: photo.etag }, bytes: photo.bytes });
+        return this.write(res, {
+          status: 200,
+          headers: { 'Content-Type': photo.contentType, ETag: photo.etag },
+          bytes: photo.bytes,
+        });
       }
       case 'POST users/{id}/photo': {
         const body = PhotoAction.safeParse(await readJson(req));
@@ -556,13 +692,22 @@ export class GraphSimulator {
           remove: () => this.tenant.removePhoto(id),
           add: () => this.tenant.addPhoto(id),
         };
-        return this.write(res, this.tenantCall(() => {
-          actions[body.data.action]();
-          return jsonAnswer(200, { id: this.tenant.userById(id)!.id, photo: this.tenant.photoMetadataOf(id) });
-        }));
+        return this.write(
+          res,
+          this.tenantCall(() => {
+            actions[body.data.action]();
+            return jsonAnswer(200, {
+              id: this.tenant.userById(id)!.id,
+              photo: this.tenant.photoMetadataOf(id),
+            });
+          }),
+        );
       }
       default:
-        return this.write(res, graphError(404, 'NotFound', `Unknown simulator control route: ${method} ${url.pathname}`));
+        return this.write(
+          res,
+          graphError(404, 'NotFound', `Unknown simulator control route: ${method} ${url.pathname}`),
+        );
     }
   }
 
@@ -572,7 +717,9 @@ export class GraphSimulator {
       return call();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return message.startsWith('Unknown user') ? graphError(404, 'Request_ResourceNotFound', message) : graphError(409, 'Conflict', message);
+      return message.startsWith('Unknown user')
+        ? graphError(404, 'Request_ResourceNotFound', message)
+        : graphError(409, 'Conflict', message);
     }
   }
 
@@ -580,8 +727,11 @@ export class GraphSimulator {
     if (patch.reset) this.resetFaults();
     const f = this.faults;
     const ids = (keys: string[]): Set<string> => new Set(keys.map((k) => this.userIdFor(k)));
-    const byId = <V>(record: Record<string, V>): Map<string, V> => new Map(Object.entries(record).map(([k, v]) => [this.userIdFor(k), v]));
-    if (patch.permissionDenied !== undefined) f.permissionDenied = typeof patch.permissionDenied === 'boolean' ? patch.permissionDenied : ids(patch.permissionDenied);
+    const byId = <V>(record: Record<string, V>): Map<string, V> =>
+      new Map(Object.entries(record).map(([k, v]) => [this.userIdFor(k), v]));
+    if (patch.permissionDenied !== undefined)
+      f.permissionDenied =
+        typeof patch.permissionDenied === 'boolean' ? patch.permissionDenied : ids(patch.permissionDenied);
     if (patch.throttle !== undefined) f.throttle = byId(patch.throttle);
     if (patch.throttleRps !== undefined) f.throttleRps = patch.throttleRps ?? undefined;
     if (patch.errorFor !== undefined) f.errorFor = byId(patch.errorFor);
@@ -606,8 +756,17 @@ export class GraphSimulator {
 
 function emptyCounters(): SimulatorCounters {
   return {
-    listPages: 0, batchCalls: 0, batchItems: 0, directMetadata: 0, directValue: 0, photoBytesServed: 0,
-    earlyRequests: 0, throttled: 0, unauthorized: 0, requests: 0, requestsByHost: {},
+    listPages: 0,
+    batchCalls: 0,
+    batchItems: 0,
+    directMetadata: 0,
+    directValue: 0,
+    photoBytesServed: 0,
+    earlyRequests: 0,
+    throttled: 0,
+    unauthorized: 0,
+    requests: 0,
+    requestsByHost: {},
   };
 }
 
@@ -617,7 +776,11 @@ function jsonAnswer(status: number, json: unknown): Answer {
 
 function graphError(status: number, code: string, message: string, retryAfter?: number): Answer {
   const answer = jsonAnswer(status, {
-    error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': randomUUID() } },
+    error: {
+      code,
+      message,
+      innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': randomUUID() },
+    },
   });
   if (retryAfter !== undefined) {
     answer.retryAfter = retryAfter;
@@ -631,11 +794,19 @@ function throttledAnswer(retryAfter: number): Answer {
 }
 
 function noPhoto(): Answer {
-  return graphError(404, 'ImageNotFound', 'Exception of type \'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException\' was thrown.');
+  return graphError(
+    404,
+    'ImageNotFound',
+    "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.",
+  );
 }
 
 function methodNotAllowed(method: string): Answer {
-  return graphError(405, 'Request_BadRequest', `Specified HTTP method '${method}' is not allowed for the request target.`);
+  return graphError(
+    405,
+    'Request_BadRequest',
+    `Specified HTTP method '${method}' is not allowed for the request target.`,
+  );
 }
 
 function halfLength(bytes: Buffer): number {
@@ -645,7 +816,10 @@ function halfLength(bytes: Buffer): number {
 /** Decoded segments of a path; undefined when a segment is not valid percent-encoding. */
 function pathSegments(pathname: string): string[] | undefined {
   try {
-    return pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -655,7 +829,10 @@ function pathSegments(pathname: string): string[] | undefined {
 function parseSelect(text: string | null): UserProperty[] | undefined | string {
   if (text === null) return undefined;
   const selected: UserProperty[] = [];
-  for (const name of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const name of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const property = USER_PROPERTIES.find((p) => p.toLowerCase() === name.toLowerCase());
     if (!property) return name;
     if (!selected.includes(property)) selected.push(property);
@@ -701,7 +878,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -716,7 +897,8 @@ async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (it
 
 function serializeFaults(faults: SimulatorFaults): Record<string, unknown> {
   return {
-    permissionDenied: faults.permissionDenied instanceof Set ? [...faults.permissionDenied] : faults.permissionDenied,
+    permissionDenied:
+      faults.permissionDenied instanceof Set ? [...faults.permissionDenied] : faults.permissionDenied,
     throttle: Object.fromEntries(faults.throttle),
     throttleRps: faults.throttleRps ?? null,
     errorFor: Object.fromEntries(faults.errorFor),

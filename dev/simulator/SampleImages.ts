@@ -25,7 +25,8 @@ interface CellGrid {
 }
 
 function renderCells(seed: number, size: number): CellGrid {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`Image size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`Image size must be a positive integer, got ${size}`);
   // 32 hash bytes drive background, blocks and noise; no PRNG state to carry around.
   const h = createHash('sha256').update(`sample-image:${seed}`).digest();
   const cells = Math.ceil(size / CELL);
@@ -76,12 +77,24 @@ export function makePng(seed: number, size: number): Buffer {
     const rowStart = cy * CELL * rowBytes;
     for (let cx = 0; cx < cells; cx++) {
       const c = (cy * cells + cx) * 3;
-      png.data.fill(rgb.subarray(c, c + 3), rowStart + cx * CELL * 3, rowStart + Math.min(size, (cx + 1) * CELL) * 3);
+      png.data.fill(
+        rgb.subarray(c, c + 3),
+        rowStart + cx * CELL * 3,
+        rowStart + Math.min(size, (cx + 1) * CELL) * 3,
+      );
     }
-    for (let y = cy * CELL + 1; y < Math.min(size, (cy + 1) * CELL); y++) png.data.copy(png.data, y * rowBytes, rowStart, rowStart + rowBytes);
+    for (let y = cy * CELL + 1; y < Math.min(size, (cy + 1) * CELL); y++)
+      png.data.copy(png.data, y * rowBytes, rowStart, rowStart + rowBytes);
   }
   // RGB input and the Up filter: pngjs's defaults (every filter per row, RLE-only deflate) are 3-5x slower or larger.
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: 2, deflateStrategy: 0, deflateLevel: 6 });
+  return PNG.sync.write(png, {
+    colorType: 2,
+    inputColorType: 2,
+    inputHasAlpha: false,
+    filterType: 2,
+    deflateStrategy: 0,
+    deflateLevel: 6,
+  });
 }
 
 /**
@@ -119,17 +132,44 @@ const DC_CODE_LENGTH = 4;
 const DC_CATEGORIES = 12;
 
 function jpegHeader(size: number): Buffer {
-  const segment = (marker: number, body: number[]): number[] => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  const segment = (marker: number, body: number[]): number[] => [
+    0xff,
+    marker,
+    (body.length + 2) >> 8,
+    (body.length + 2) & 0xff,
+    ...body,
+  ];
   const dcCounts = Array.from({ length: 16 }, (_, i) => (i === DC_CODE_LENGTH - 1 ? DC_CATEGORIES : 0));
   const acCounts = Array.from({ length: 16 }, (_, i) => (i === 0 ? 1 : 0));
   return Buffer.from([
-    0xff, 0xd8,
+    0xff,
+    0xd8,
     ...segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0]),
     ...segment(0xdb, [0x00, ...new Array<number>(64).fill(8)]),
-    ...segment(0xc0, [8, size >> 8, size & 0xff, size >> 8, size & 0xff, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]),
+    ...segment(0xc0, [
+      8,
+      size >> 8,
+      size & 0xff,
+      size >> 8,
+      size & 0xff,
+      3,
+      1,
+      0x11,
+      0,
+      2,
+      0x11,
+      0,
+      3,
+      0x11,
+      0,
+    ]),
     ...segment(0xc4, [
-      0x00, ...dcCounts, ...Array.from({ length: DC_CATEGORIES }, (_, i) => i),
-      0x10, ...acCounts, 0x00,
+      0x00,
+      ...dcCounts,
+      ...Array.from({ length: DC_CATEGORIES }, (_, i) => i),
+      0x10,
+      ...acCounts,
+      0x00,
     ]),
     ...segment(0xda, [3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0]),
   ]);

@@ -66,8 +66,42 @@ interface PhotoOverride {
   custom?: { bytes: Buffer; contentType: string; width: number; height: number };
 }
 
-const GIVEN_NAMES = ['Adele', 'Alex', 'Diego', 'Grady', 'Henrietta', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep'];
-const SURNAMES = ['Vance', 'Wilber', 'Siciliani', 'Archie', 'Mueller', 'Langer', 'Lorenz', 'Sherman', 'Gu', 'Holloway', 'Robbins', 'Bowen', 'Graham', 'Wilke', 'Fernandez', 'Gupta'];
+const GIVEN_NAMES = [
+  'Adele',
+  'Alex',
+  'Diego',
+  'Grady',
+  'Henrietta',
+  'Isaiah',
+  'Johanna',
+  'Joni',
+  'Lee',
+  'Lidia',
+  'Lynne',
+  'Megan',
+  'Miriam',
+  'Nestor',
+  'Patti',
+  'Pradeep',
+];
+const SURNAMES = [
+  'Vance',
+  'Wilber',
+  'Siciliani',
+  'Archie',
+  'Mueller',
+  'Langer',
+  'Lorenz',
+  'Sherman',
+  'Gu',
+  'Holloway',
+  'Robbins',
+  'Bowen',
+  'Graham',
+  'Wilke',
+  'Fernandez',
+  'Gupta',
+];
 const DEFAULT_PHOTO_SIZES = [48, 64, 96, 120, 240];
 const DISABLED_EVERY = 50;
 const IMAGE_CACHE_ENTRIES = 256;
@@ -87,12 +121,14 @@ export class SimulatedTenant {
   private mutations = 0;
 
   constructor(options: SimulatedTenantOptions) {
-    if (!Number.isInteger(options.userCount) || options.userCount < 0) throw new RangeError(`userCount must be a non-negative integer, got ${options.userCount}`);
+    if (!Number.isInteger(options.userCount) || options.userCount < 0)
+      throw new RangeError(`userCount must be a non-negative integer, got ${options.userCount}`);
     this.count = options.userCount;
     this.seed = options.seed ?? 1;
     this.noPhotoEvery = options.noPhotoEvery ?? 7;
     this.domain = options.domain ?? 'contoso.example';
-    this.photoSize = options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]);
+    this.photoSize =
+      options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]);
   }
 
   userAt(index: number): SimulatedUser {
@@ -135,8 +171,16 @@ export class SimulatedTenant {
     if (index === undefined) return null;
     const state = this.stateAt(index);
     if (!state.present) return null;
-    const etag = `W/"${createHash('sha256').update(`${this.userAt(index).id}:${state.uploadCount}`).digest('hex')}"`;
-    if (state.custom) return { contentType: state.custom.contentType, etag, width: state.custom.width, height: state.custom.height };
+    const etag = `W/"${createHash('sha256')
+      .update(`${this.userAt(index).id}:${state.uploadCount}`)
+      .digest('hex')}"`;
+    if (state.custom)
+      return {
+        contentType: state.custom.contentType,
+        etag,
+        width: state.custom.width,
+        height: state.custom.height,
+      };
     const size = this.photoSize(index);
     return { contentType: index % 2 === 0 ? 'image/jpeg' : 'image/png', etag, width: size, height: size };
   }
@@ -147,12 +191,19 @@ export class SimulatedTenant {
     if (metadata === null) return null;
     const index = this.indexOf(idOrUpn)!;
     const state = this.stateAt(index);
-    return { ...metadata, bytes: state.custom ? state.custom.bytes : this.render(index, state.contentVersion) };
+    return {
+      ...metadata,
+      bytes: state.custom ? state.custom.bytes : this.render(index, state.contentVersion),
+    };
   }
 
   /** A new upload with different bytes (and so a new etag). */
   changePhoto(idOrUpn: string): void {
-    this.update(idOrUpn, true, (s) => ({ present: true, contentVersion: s.contentVersion + 1, uploadCount: s.uploadCount + 1 }));
+    this.update(idOrUpn, true, (s) => ({
+      present: true,
+      contentVersion: s.contentVersion + 1,
+      uploadCount: s.uploadCount + 1,
+    }));
   }
 
   /** The same bytes uploaded again: only the etag changes, as in Graph. */
@@ -177,7 +228,11 @@ export class SimulatedTenant {
 
   /** Uploads a photo for a user without one; the bytes differ from any earlier photo of theirs. */
   addPhoto(idOrUpn: string): void {
-    this.update(idOrUpn, false, (s) => ({ present: true, contentVersion: s.contentVersion + 1, uploadCount: s.uploadCount + 1 }));
+    this.update(idOrUpn, false, (s) => ({
+      present: true,
+      contentVersion: s.contentVersion + 1,
+      uploadCount: s.uploadCount + 1,
+    }));
   }
 
   /** Stores arbitrary bytes as the photo (tests use it for non-images and oversized photos). */
@@ -185,7 +240,12 @@ export class SimulatedTenant {
     const { width, height } = imageDimensions(bytes) ?? { width: 0, height: 0 };
     const index = this.requireIndex(idOrUpn);
     const state = this.stateAt(index);
-    this.overrides.set(index, { ...state, present: true, uploadCount: state.uploadCount + 1, custom: { bytes: Buffer.from(bytes), contentType, width, height } });
+    this.overrides.set(index, {
+      ...state,
+      present: true,
+      uploadCount: state.uploadCount + 1,
+      custom: { bytes: Buffer.from(bytes), contentType, width, height },
+    });
   }
 
   /**
@@ -194,13 +254,16 @@ export class SimulatedTenant {
    */
   mutate(options: MutateOptions): MutateResult {
     const reuploadShare = options.reuploadShare ?? DEFAULT_REUPLOAD_SHARE;
-    if (!(options.changed >= 0 && options.changed <= 1)) throw new RangeError(`changed must be within 0..1, got ${options.changed}`);
-    if (!(reuploadShare >= 0 && reuploadShare <= 1)) throw new RangeError(`reuploadShare must be within 0..1, got ${reuploadShare}`);
+    if (!(options.changed >= 0 && options.changed <= 1))
+      throw new RangeError(`changed must be within 0..1, got ${options.changed}`);
+    if (!(reuploadShare >= 0 && reuploadShare <= 1))
+      throw new RangeError(`reuploadShare must be within 0..1, got ${reuploadShare}`);
     const seed = options.seed ?? this.seed * 7919 + this.mutations;
     this.mutations++;
 
     const withPhoto: number[] = [];
-    for (let i = 0; i < this.count; i++) if (!this.deleted.has(i) && this.stateAt(i).present) withPhoto.push(i);
+    for (let i = 0; i < this.count; i++)
+      if (!this.deleted.has(i) && this.stateAt(i).present) withPhoto.push(i);
     const picked = sample(withPhoto, Math.round(options.changed * withPhoto.length), `${seed}:pick`);
     const reuploaded = new Set(sample(picked, Math.round(reuploadShare * picked.length), `${seed}:reupload`));
 
@@ -245,7 +308,8 @@ export class SimulatedTenant {
   }
 
   private checkIndex(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.count) throw new RangeError(`No user at index ${index} (tenant has ${this.count})`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.count)
+      throw new RangeError(`No user at index ${index} (tenant has ${this.count})`);
   }
 
   private requireIndex(idOrUpn: string): number {
@@ -265,7 +329,8 @@ export class SimulatedTenant {
   private update(idOrUpn: string, needsPhoto: boolean, next: (state: PhotoOverride) => PhotoOverride): void {
     const index = this.requireIndex(idOrUpn);
     const state = this.stateAt(index);
-    if (state.present !== needsPhoto) throw new Error(needsPhoto ? `User ${idOrUpn} has no photo` : `User ${idOrUpn} already has a photo`);
+    if (state.present !== needsPhoto)
+      throw new Error(needsPhoto ? `User ${idOrUpn} has no photo` : `User ${idOrUpn} already has a photo`);
     this.overrides.set(index, next(state));
   }
 
@@ -281,7 +346,8 @@ export class SimulatedTenant {
     const size = this.photoSize(index);
     const bytes = index % 2 === 0 ? makeJpeg(imageSeed, size) : makePng(imageSeed, size);
     this.imageCache.set(key, bytes);
-    if (this.imageCache.size > IMAGE_CACHE_ENTRIES) this.imageCache.delete(this.imageCache.keys().next().value!);
+    if (this.imageCache.size > IMAGE_CACHE_ENTRIES)
+      this.imageCache.delete(this.imageCache.keys().next().value!);
     return bytes;
   }
 }
@@ -302,12 +368,14 @@ function sample<T>(items: readonly T[], k: number, seed: string): T[] {
 
 /** Width and height from a PNG or baseline/progressive JPEG header, so `setPhoto` metadata is plausible. */
 function imageDimensions(bytes: Buffer): { width: number; height: number } | undefined {
-  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47)
+    return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
-  for (let o = 2; o + 9 < bytes.length; ) {
+  for (let o = 2; o + 9 < bytes.length;) {
     if (bytes[o] !== 0xff) return undefined;
     const marker = bytes[o + 1];
-    if (marker >= 0xc0 && marker <= 0xc3) return { width: bytes.readUInt16BE(o + 7), height: bytes.readUInt16BE(o + 5) };
+    if (marker >= 0xc0 && marker <= 0xc3)
+      return { width: bytes.readUInt16BE(o + 7), height: bytes.readUInt16BE(o + 5) };
     o += 2 + bytes.readUInt16BE(o + 2);
   }
   return undefined;

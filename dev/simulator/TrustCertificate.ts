@@ -20,6 +20,11 @@ export function trustCertificate(caPem: string): void {
   // fetch reads the dispatcher from; install it on the process's own global as well.
   const processGlobal = runInThisContext('globalThis') as typeof globalThis;
   if (processGlobal !== globalThis) {
-    Object.defineProperty(processGlobal, GLOBAL_DISPATCHER, { value: agent, writable: true, enumerable: false, configurable: false });
+    Object.defineProperty(processGlobal, GLOBAL_DISPATCHER, {
+      value: agent,
+      writable: true,
+      enumerable: false,
+      configurable: false,
+    });
   }
 }

@@ -15,7 +15,8 @@ function numberOption(values: Record<string, string | undefined>, name: string):
   const text = values[name];
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new Error(`--${name} must be a non-negative number, got '${text}'`);
   return value;
 }
 
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const tenant = new SimulatedTenant({ userCount: numberOption(values, 'users') ?? DEFAULT_USERS, seed: numberOption(values, 'seed') });
+  const tenant = new SimulatedTenant({
+    userCount: numberOption(values, 'users') ?? DEFAULT_USERS,
+    seed: numberOption(values, 'seed'),
+  });
   const throttleRps = numberOption(values, 'throttle-rps');
   const sim = await GraphSimulator.start({
     tenant,
@@ -40,7 +44,9 @@ async function main(): Promise<void> {
     port: numberOption(values, 'port'),
     token: values.token,
   });
-  process.stdout.write(`${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem })}\n`,
+  );
 
   // Closing every socket lets the event loop drain, so the process exits on its own.
   const shutdown = (): void => void sim.stop();

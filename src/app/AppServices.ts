@@ -43,7 +43,11 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
   const storage = createStorageClients(config);
   await ensureStorage(storage);
   const graphClient = createGraphClient(config, overrides.graphFetchOptions, overrides.graphAuthProvider);
-  const graphOptions: PhotoGraphOptions = { ...DEFAULT_PHOTO_GRAPH_OPTIONS, ...overrides.graph, stepOrigin: splitGraphRoot(config.graphBaseUrl).origin };
+  const graphOptions: PhotoGraphOptions = {
+    ...DEFAULT_PHOTO_GRAPH_OPTIONS,
+    ...overrides.graph,
+    stepOrigin: splitGraphRoot(config.graphBaseUrl).origin,
+  };
   return {
     config,
     storage,

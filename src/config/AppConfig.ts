@@ -77,8 +77,14 @@ function read(env: Env, key: string): string | undefined {
 function readStorage(env: Env): StorageConfig {
   const connectionString = read(env, 'AzureWebJobsStorage');
   if (connectionString !== undefined) {
-    if (connectionString !== LOCAL_AZURITE_CONNECTION_STRING && !/AccountName=|BlobEndpoint=/i.test(connectionString)) {
-      throw new ConfigError('AzureWebJobsStorage', 'not a storage connection string (expected AccountName=… or BlobEndpoint=…)');
+    if (
+      connectionString !== LOCAL_AZURITE_CONNECTION_STRING &&
+      !/AccountName=|BlobEndpoint=/i.test(connectionString)
+    ) {
+      throw new ConfigError(
+        'AzureWebJobsStorage',
+        'not a storage connection string (expected AccountName=… or BlobEndpoint=…)',
+      );
     }
     return { kind: 'connectionString', connectionString };
   }
@@ -91,13 +97,18 @@ function readStorage(env: Env): StorageConfig {
       throw new ConfigError(key, 'set it, or AzureWebJobsStorage__accountName, or AzureWebJobsStorage');
     }
     if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
-      throw new ConfigError('AzureWebJobsStorage__accountName', 'a storage account name is 3-24 lowercase letters and digits');
+      throw new ConfigError(
+        'AzureWebJobsStorage__accountName',
+        'a storage account name is 3-24 lowercase letters and digits',
+      );
     }
     return `https://${accountName}.${service}.core.windows.net`;
   };
   // Any `AzureWebJobsStorage__*` setting means identity-based storage: one missing piece is named,
   // never silently replaced by local Azurite.
-  const identityBased = Object.keys(env).some((key) => key.startsWith('AzureWebJobsStorage__') && read(env, key) !== undefined);
+  const identityBased = Object.keys(env).some(
+    (key) => key.startsWith('AzureWebJobsStorage__') && read(env, key) !== undefined,
+  );
   if (accountName === undefined && !identityBased) {
     return { kind: 'connectionString', connectionString: LOCAL_AZURITE_CONNECTION_STRING };
   }
@@ -117,7 +128,8 @@ function httpsUrl(key: string, value: string): string {
   } catch {
     throw new ConfigError(key, 'not a URL');
   }
-  if (url.protocol !== 'https:') throw new ConfigError(key, 'must be an https URL (the Graph SDK sends the bearer token only over https)');
+  if (url.protocol !== 'https:')
+    throw new ConfigError(key, 'must be an https URL (the Graph SDK sends the bearer token only over https)');
   return value.replace(/\/+$/, '');
 }
 
@@ -125,17 +137,28 @@ function httpsUrl(key: string, value: string): string {
 function graphRoot(value: string): string {
   const url = httpsUrl('GRAPH_BASE_URL', value);
   if (new URL(url).pathname.split('/').filter(Boolean).length === 0) {
-    throw new ConfigError('GRAPH_BASE_URL', 'must end in the API version, e.g. https://graph.microsoft.com/v1.0');
+    throw new ConfigError(
+      'GRAPH_BASE_URL',
+      'must end in the API version, e.g. https://graph.microsoft.com/v1.0',
+    );
   }
   return url;
 }
 
-function positiveNumber(env: Env, key: ConfigKey, fallback: number, { integer, max }: { integer: boolean; max: number }): number {
+function positiveNumber(
+  env: Env,
+  key: ConfigKey,
+  fallback: number,
+  { integer, max }: { integer: boolean; max: number },
+): number {
   const raw = read(env, key);
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || value > max || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(key, `expected a ${integer ? 'whole ' : ''}number from ${integer ? 1 : 'above 0'} to ${max}, got "${raw}"`);
+    throw new ConfigError(
+      key,
+      `expected a ${integer ? 'whole ' : ''}number from ${integer ? 1 : 'above 0'} to ${max}, got "${raw}"`,
+    );
   }
   return value;
 }
@@ -144,7 +167,10 @@ function positiveNumber(env: Env, key: ConfigKey, fallback: number, { integer, m
 function queueName(env: Env, key: ConfigKey, fallback: string): string {
   const value = read(env, key) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,49}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(key, `"${value}" is not a valid queue name (3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")`);
+    throw new ConfigError(
+      key,
+      `"${value}" is not a valid queue name (3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")`,
+    );
   }
   return value;
 }
@@ -152,7 +178,10 @@ function queueName(env: Env, key: ConfigKey, fallback: string): string {
 function containerName(env: Env, key: ConfigKey, fallback: string): string {
   const value = read(env, key) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(key, `"${value}" is not a valid blob container name (3-63 lowercase letters, digits, single hyphens)`);
+    throw new ConfigError(
+      key,
+      `"${value}" is not a valid blob container name (3-63 lowercase letters, digits, single hyphens)`,
+    );
   }
   return value;
 }
@@ -162,7 +191,10 @@ function schedule(env: Env): string {
   const value = read(env, 'PHOTO_SYNC_SCHEDULE') ?? DEFAULT_SYNC_SCHEDULE;
   const fields = value.split(/\s+/);
   if (fields.length !== 6 || !fields.every((field) => /^[0-9*/,\-A-Za-z]+$/.test(field))) {
-    throw new ConfigError('PHOTO_SYNC_SCHEDULE', `"${value}" is not a six-field NCRONTAB expression such as "${DEFAULT_SYNC_SCHEDULE}"`);
+    throw new ConfigError(
+      'PHOTO_SYNC_SCHEDULE',
+      `"${value}" is not a six-field NCRONTAB expression such as "${DEFAULT_SYNC_SCHEDULE}"`,
+    );
   }
   return value;
 }
@@ -171,7 +203,10 @@ function graphAuth(env: Env, graphBaseUrlSet: boolean): GraphAuthConfig {
   const token = read(env, 'GRAPH_ACCESS_TOKEN');
   if (token !== undefined) {
     if (!graphBaseUrlSet) {
-      throw new ConfigError('GRAPH_ACCESS_TOKEN', 'a fixed token is for simulators only: set GRAPH_BASE_URL too');
+      throw new ConfigError(
+        'GRAPH_ACCESS_TOKEN',
+        'a fixed token is for simulators only: set GRAPH_BASE_URL too',
+      );
     }
     return { kind: 'fixedToken', token };
   }
@@ -179,7 +214,8 @@ function graphAuth(env: Env, graphBaseUrlSet: boolean): GraphAuthConfig {
   const certificate = read(env, 'AZURE_CLIENT_CERTIFICATE_PATH');
   if (clientSecret !== undefined || certificate !== undefined) {
     for (const key of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID'] as const) {
-      if (read(env, key) === undefined) throw new ConfigError(key, 'required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
+      if (read(env, key) === undefined)
+        throw new ConfigError(key, 'required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
     }
   }
   return { kind: 'defaultAzureCredential', managedIdentityClientId: read(env, 'AZURE_CLIENT_ID') };
@@ -202,9 +238,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
 /** What start-up may print: which credential is in use, never its value. */
 export function describeConfig(config: AppConfig): Record<string, string> {
   return {
-    storage: config.storage.kind === 'identity' ? `identity-based (${config.storage.blobServiceUri})` : 'connection string (set)',
+    storage:
+      config.storage.kind === 'identity'
+        ? `identity-based (${config.storage.blobServiceUri})`
+        : 'connection string (set)',
     graphBaseUrl: config.graphBaseUrl,
-    graphCredential: config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : 'DefaultAzureCredential',
+    graphCredential:
+      config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : 'DefaultAzureCredential',
     schedule: config.syncSchedule,
     recheckDays: String(config.recheckDays),
     queue: config.photoQueue,

@@ -40,5 +40,8 @@ export function authenticationFailed(graphCode: string): PhotoError {
 }
 
 export function permissionDenied(graphCode: string): PhotoError {
-  return { code: 'permissionDenied', message: `Microsoft Graph denied access to the photo (${graphCode}). ${PERMISSION_REMEDIATION}` };
+  return {
+    code: 'permissionDenied',
+    message: `Microsoft Graph denied access to the photo (${graphCode}). ${PERMISSION_REMEDIATION}`,
+  };
 }

@@ -27,17 +27,27 @@ const photoJobSchema = z.strictObject({
     .array(z.string().refine(isObjectId, 'user id is not an Entra object id (GUID)'))
     .min(1, 'userIds is empty')
     .max(MAX_USERS_PER_JOB, `more than ${MAX_USERS_PER_JOB} user ids`)
-    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, 'a user id appears twice'),
+    .refine(
+      (ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length,
+      'a user id appears twice',
+    ),
 });
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The Functions runtime hands over JSON messages already parsed; other hosts may pass text. */
 export function parsePhotoJob(message: unknown): ParseResult<PhotoJob> {
-  return parseWith(photoJobSchema, message, (job) => ({ ...job, userIds: job.userIds.map((id) => id.toLowerCase()) }));
+  return parseWith(photoJobSchema, message, (job) => ({
+    ...job,
+    userIds: job.userIds.map((id) => id.toLowerCase()),
+  }));
 }
 
-export function parseWith<S extends z.ZodType, T>(schema: S, message: unknown, map: (value: z.infer<S>) => T): ParseResult<T> {
+export function parseWith<S extends z.ZodType, T>(
+  schema: S,
+  message: unknown,
+  map: (value: z.infer<S>) => T,
+): ParseResult<T> {
   let value = message;
   if (typeof message === 'string') {
     try {

@@ -31,11 +31,20 @@ export function settingsFromRecord(record: Record<string, unknown> | undefined):
 /** A PATCH body: any of the two keys, booleans only, nothing else. */
 export const settingsPatchSchema = z
   .strictObject({ userPhotos: z.boolean().optional(), syncUserPhotos: z.boolean().optional() })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'name at least one of userPhotos, syncUserPhotos' });
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'name at least one of userPhotos, syncUserPhotos',
+  });
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 /** The changes a patch makes, `old → new`, for the settings log. */
-export function settingsChanges(before: SyncSettings, after: SyncSettings): Array<{ key: keyof SyncSettings; from: boolean; to: boolean }> {
-  return SETTING_KEYS.filter((key) => before[key] !== after[key]).map((key) => ({ key, from: before[key], to: after[key] }));
+export function settingsChanges(
+  before: SyncSettings,
+  after: SyncSettings,
+): Array<{ key: keyof SyncSettings; from: boolean; to: boolean }> {
+  return SETTING_KEYS.filter((key) => before[key] !== after[key]).map((key) => ({
+    key,
+    from: before[key],
+    to: after[key],
+  }));
 }

@@ -13,7 +13,13 @@ async function withTimeout(check: Promise<unknown>): Promise<boolean> {
     timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([check.then(() => true, () => false), timeout]);
+    return await Promise.race([
+      check.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -25,19 +31,47 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
   try {
     services = await getServices();
   } catch (error) {
-    context.warn(JSON.stringify({ event: 'healthCheck', reason: error instanceof Error ? error.message : String(error) }));
-    return { status: 503, jsonBody: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } } };
+    context.warn(
+      JSON.stringify({
+        event: 'healthCheck',
+        reason: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    return {
+      status: 503,
+      jsonBody: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } },
+    };
   }
-  const storage = await withTimeout(Promise.all([services.settings.read(), services.storage.queues.photoJobs.getProperties(), services.storage.photos.getProperties()]));
+  const storage = await withTimeout(
+    Promise.all([
+      services.settings.read(),
+      services.storage.queues.photoJobs.getProperties(),
+      services.storage.photos.getProperties(),
+    ]),
+  );
   if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {
-    graphCheck = { at: Date.now(), reachable: withTimeout(services.graphClient.api('/users').top(1).select('id').option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS)).get()) };
+    graphCheck = {
+      at: Date.now(),
+      reachable: withTimeout(
+        services.graphClient
+          .api('/users')
+          .top(1)
+          .select('id')
+          .option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS))
+          .get(),
+      ),
+    };
   }
   const graph = await graphCheck.reachable;
   const healthy = storage && graph;
   return {
     status: healthy ? 200 : 503,
     headers: { 'Cache-Control': 'no-store' },
-    jsonBody: { status: healthy ? 'healthy' : 'unhealthy', storage: { reachable: storage }, graph: { reachable: graph } },
+    jsonBody: {
+      status: healthy ? 'healthy' : 'unhealthy',
+      storage: { reachable: storage },
+      graph: { reachable: graph },
+    },
   };
 }
 

@@ -17,14 +17,35 @@ export async function photoJobPoisonHandler(message: unknown, context: Invocatio
   }
   const { runId, jobId, userIds } = job.value;
   const services = await getServices();
-  const error = { code: 'jobFailed' as const, message: `The photo job failed on every delivery (see run ${runId} in the log); stored photos were kept. The next run tries again.` };
+  const error = {
+    code: 'jobFailed' as const,
+    message: `The photo job failed on every delivery (see run ${runId} in the log); stored photos were kept. The next run tries again.`,
+  };
   const at = new Date();
   await services.identities.writePhotoFields(
-    userIds.map((userId) => ({ userId, fields: { lastResult: 'failed', lastRunId: runId, lastCheckedAt: at.toISOString(), lastErrorCode: error.code, lastErrorMessage: error.message } })),
+    userIds.map((userId) => ({
+      userId,
+      fields: {
+        lastResult: 'failed',
+        lastRunId: runId,
+        lastCheckedAt: at.toISOString(),
+        lastErrorCode: error.code,
+        lastErrorMessage: error.message,
+      },
+    })),
   );
-  await Promise.all(userIds.map((userId) => services.events.append(userId, { at: at.toISOString(), runId, result: 'failed', error })));
+  await Promise.all(
+    userIds.map((userId) =>
+      services.events.append(userId, { at: at.toISOString(), runId, result: 'failed', error }),
+    ),
+  );
   for (const userId of userIds) log.photoResult(runId, userId, 'failed', error.message, error);
-  const completion = await services.runs.recordJobDone(runId, jobId, countOutcomes(userIds.map(() => 'failed' as const)), { poisoned: true });
+  const completion = await services.runs.recordJobDone(
+    runId,
+    jobId,
+    countOutcomes(userIds.map(() => 'failed' as const)),
+    { poisoned: true },
+  );
   log.write('error', 'photoJobPoisoned', { runId, jobId, users: userIds.length, reason: error.message });
   if (completion.finishedRun !== undefined) log.runSummary(completion.finishedRun);
 }

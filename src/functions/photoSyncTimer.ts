@@ -8,8 +8,15 @@ import { SyncLog } from '../sync/SyncLog';
 /** The scheduled run (SPEC §2.1): opens a run and plans it in this invocation, page by page. */
 export async function photoSyncTimerHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const services = await getServices();
-  if (timer.isPastDue) new SyncLog(context).write('warn', 'timerPastDue', { reason: 'the schedule was missed (host down or busy); running now' });
-  const run = await startRun('timer', { settings: services.settings, runs: services.runs, log: new SyncLog(context) });
+  if (timer.isPastDue)
+    new SyncLog(context).write('warn', 'timerPastDue', {
+      reason: 'the schedule was missed (host down or busy); running now',
+    });
+  const run = await startRun('timer', {
+    settings: services.settings,
+    runs: services.runs,
+    log: new SyncLog(context),
+  });
   await planRun(run, plannerDeps(services, context));
 }
 

@@ -16,17 +16,31 @@ export async function runRequestsHandler(message: unknown, context: InvocationCo
   const services = await getServices();
   const run = await services.runs.get(request.value.runId);
   if (run === undefined) {
-    log.write('error', 'messageRefused', { queue: 'runRequests', runId: request.value.runId, reason: 'no such run' });
+    log.write('error', 'messageRefused', {
+      queue: 'runRequests',
+      runId: request.value.runId,
+      reason: 'no such run',
+    });
     return;
   }
   if (run.status !== 'running' || run.jobs.total !== null) {
-    log.write('info', 'runRequestRepeated', { runId: run.runId, reason: 'this run was planned before (a repeated delivery)' });
+    log.write('info', 'runRequestRepeated', {
+      runId: run.runId,
+      reason: 'this run was planned before (a repeated delivery)',
+    });
     return;
   }
   if (Number(context.triggerMetadata?.dequeueCount ?? 1) > 1) {
     // An earlier delivery died mid-planning; planning again would count its users twice.
-    const finished = await services.runs.finishPlanning(run.runId, { code: 'planningInterrupted', message: 'Planning was interrupted; the photo jobs it had enqueued still ran. Start a new run.' });
-    log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: 'planningInterrupted', reason: 'an earlier delivery of this run request stopped midway' });
+    const finished = await services.runs.finishPlanning(run.runId, {
+      code: 'planningInterrupted',
+      message: 'Planning was interrupted; the photo jobs it had enqueued still ran. Start a new run.',
+    });
+    log.write('error', 'runPlanningFailed', {
+      runId: run.runId,
+      errorCode: 'planningInterrupted',
+      reason: 'an earlier delivery of this run request stopped midway',
+    });
     if (finished !== undefined) log.runSummary(finished);
     return;
   }

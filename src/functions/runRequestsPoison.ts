@@ -12,8 +12,15 @@ export async function runRequestsPoisonHandler(message: unknown, context: Invoca
     return;
   }
   const { runs } = await getServices();
-  const finished = await runs.finishPlanning(request.value.runId, { code: 'planningFailed', message: 'Planning failed on every delivery of the run request; see the log. Start a new run.' });
-  log.write('error', 'runPlanningFailed', { runId: request.value.runId, errorCode: 'planningFailed', reason: 'the run request reached the poison queue' });
+  const finished = await runs.finishPlanning(request.value.runId, {
+    code: 'planningFailed',
+    message: 'Planning failed on every delivery of the run request; see the log. Start a new run.',
+  });
+  log.write('error', 'runPlanningFailed', {
+    runId: request.value.runId,
+    errorCode: 'planningFailed',
+    reason: 'the run request reached the poison queue',
+  });
   if (finished !== undefined) log.runSummary(finished);
 }
 

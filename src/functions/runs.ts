@@ -10,8 +10,14 @@ async function handleRuns(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   const { runs } = await getServices();
   const runId = request.params.runId;
-  if (runId === undefined || runId === '') return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: { runs: await runs.list(RUNS_LISTED) } };
-  if (!RUN_ID.test(runId)) throw new HttpError(400, 'invalidRunId', 'runId looks like 20261126T200412.123Z-3f9a1c.');
+  if (runId === undefined || runId === '')
+    return {
+      status: 200,
+      headers: { 'Cache-Control': 'no-store' },
+      jsonBody: { runs: await runs.list(RUNS_LISTED) },
+    };
+  if (!RUN_ID.test(runId))
+    throw new HttpError(400, 'invalidRunId', 'runId looks like 20261126T200412.123Z-3f9a1c.');
   const run = await runs.get(runId);
   if (run === undefined) throw new HttpError(404, 'runNotFound', `There is no run ${runId}.`);
   return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: run };

@@ -31,16 +31,36 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    throw new HttpError(400, 'invalidSettings', `Send a JSON object with userPhotos and/or syncUserPhotos as booleans: ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`);
+    throw new HttpError(
+      400,
+      'invalidSettings',
+      `Send a JSON object with userPhotos and/or syncUserPhotos as booleans: ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
+    );
   }
   try {
-    const { settings: updated, changes } = await settings.update(parsed.data, request.headers.get('if-match') ?? undefined, actor);
+    const { settings: updated, changes } = await settings.update(
+      parsed.data,
+      request.headers.get('if-match') ?? undefined,
+      actor,
+    );
     const log = new SyncLog(context);
-    for (const change of changes) log.write('info', 'settingsChanged', { setting: change.key, from: change.from, to: change.to, by: actor, at: updated.updatedAt });
-    if (changes.length > 0) log.write('info', 'photoSyncState', { photoSyncActive: isPhotoSyncActive(updated), reason: 'photos sync only when userPhotos and syncUserPhotos are both on' });
+    for (const change of changes)
+      log.write('info', 'settingsChanged', {
+        setting: change.key,
+        from: change.from,
+        to: change.to,
+        by: actor,
+        at: updated.updatedAt,
+      });
+    if (changes.length > 0)
+      log.write('info', 'photoSyncState', {
+        photoSyncActive: isPhotoSyncActive(updated),
+        reason: 'photos sync only when userPhotos and syncUserPhotos are both on',
+      });
     return settingsResponse(updated);
   } catch (error) {
-    if (error instanceof SettingsPreconditionFailed) throw new HttpError(412, 'preconditionFailed', error.message);
+    if (error instanceof SettingsPreconditionFailed)
+      throw new HttpError(412, 'preconditionFailed', error.message);
     throw error;
   }
 }

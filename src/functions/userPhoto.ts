@@ -16,18 +16,25 @@ async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> 
   requireMethod(request, ['GET']);
   const { identities, photos } = await getServices();
   const user = await requireStoredUser(request, identities);
-  if (!user.photoSha256) throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
+  if (!user.photoSha256)
+    throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
   // Answered from the record when the client has it already: no blob read.
   if (etagMatches(request.headers.get('if-none-match'), `"${user.photoSha256}"`)) {
     return { status: 304, headers: { ETag: `"${user.photoSha256}"`, 'Cache-Control': 'private, no-cache' } };
   }
   const blob = await photos.read(user.rowKey);
-  if (blob === undefined) throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
+  if (blob === undefined)
+    throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
   const sha256 = blob.sha256 || user.photoSha256;
   return {
     status: 200,
     body: blob.bytes,
-    headers: { 'Content-Type': blob.contentType, ETag: `"${sha256}"`, 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' },
+    headers: {
+      'Content-Type': blob.contentType,
+      ETag: `"${sha256}"`,
+      'Cache-Control': 'private, no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    },
   };
 }
 

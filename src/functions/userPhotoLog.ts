@@ -7,7 +7,11 @@ async function handleUserPhotoLog(request: HttpRequest): Promise<HttpResponseIni
   requireMethod(request, ['GET']);
   const { identities, events } = await getServices();
   const user = await requireStoredUser(request, identities);
-  return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: { events: await events.recent(user.rowKey) } };
+  return {
+    status: 200,
+    headers: { 'Cache-Control': 'no-store' },
+    jsonBody: { events: await events.recent(user.rowKey) },
+  };
 }
 
 /** `GET /api/users/{userId}/photo/log`: the user's recent photo events, newest first. */

@@ -11,14 +11,21 @@ const MAX_TOP = 500;
 // Table Storage continuation tokens are base64 text; anything else is not one of ours.
 const CONTINUATION = /^[A-Za-z0-9+/=_-]{1,4096}$/;
 
-function listOptions(request: HttpRequest): { top: number; next?: string; result?: (typeof PHOTO_OUTCOMES)[number] } {
+function listOptions(request: HttpRequest): {
+  top: number;
+  next?: string;
+  result?: (typeof PHOTO_OUTCOMES)[number];
+} {
   const topText = request.query.get('top');
   const top = topText === null ? DEFAULT_TOP : Number(topText);
-  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) throw new HttpError(400, 'invalidTop', `top is a whole number from 1 to ${MAX_TOP}.`);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_TOP)
+    throw new HttpError(400, 'invalidTop', `top is a whole number from 1 to ${MAX_TOP}.`);
   const next = request.query.get('next') ?? undefined;
-  if (next !== undefined && !CONTINUATION.test(next)) throw new HttpError(400, 'invalidNext', 'next is the value a previous page returned.');
+  if (next !== undefined && !CONTINUATION.test(next))
+    throw new HttpError(400, 'invalidNext', 'next is the value a previous page returned.');
   const result = request.query.get('result') ?? undefined;
-  if (result !== undefined && !isPhotoOutcome(result)) throw new HttpError(400, 'invalidResult', `result is one of ${PHOTO_OUTCOMES.join(', ')}.`);
+  if (result !== undefined && !isPhotoOutcome(result))
+    throw new HttpError(400, 'invalidResult', `result is one of ${PHOTO_OUTCOMES.join(', ')}.`);
   return { top, next, result };
 }
 
@@ -36,7 +43,11 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
       }
       throw error;
     }
-    return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: { users: page.users.map(userView), next: page.next } };
+    return {
+      status: 200,
+      headers: { 'Cache-Control': 'no-store' },
+      jsonBody: { users: page.users.map(userView), next: page.next },
+    };
   }
   const user = await requireStoredUser(request, identities);
   return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: userView(user) };

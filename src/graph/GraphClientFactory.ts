@@ -4,10 +4,20 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { AppConfig } from '../config/AppConfig';
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
-const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+const GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
 
 /** Where the SDK's `baseUrl` ends and its version segment begins, for any https Graph root. */
-export function splitGraphRoot(graphBaseUrl: string): { baseUrl: string; version: string; host: string; origin: string } {
+export function splitGraphRoot(graphBaseUrl: string): {
+  baseUrl: string;
+  version: string;
+  host: string;
+  origin: string;
+} {
   const url = new URL(graphBaseUrl);
   const segments = url.pathname.split('/').filter(Boolean);
   const version = segments.pop() ?? 'v1.0';
@@ -20,7 +30,9 @@ function authProvider(config: AppConfig): AuthenticationProvider {
     const token = config.graphAuth.token;
     return { getAccessToken: async () => token };
   }
-  const credential = new DefaultAzureCredential({ managedIdentityClientId: config.graphAuth.managedIdentityClientId });
+  const credential = new DefaultAzureCredential({
+    managedIdentityClientId: config.graphAuth.managedIdentityClientId,
+  });
   return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
 }
 
@@ -30,7 +42,11 @@ function authProvider(config: AppConfig): AuthenticationProvider {
  * or the SDK does not send the bearer token to it. `fetchOptions` go to every request (the
  * simulator's tests pass an undici dispatcher that trusts its certificate).
  */
-export function createGraphClient(config: AppConfig, fetchOptions?: FetchOptions, provider: AuthenticationProvider = authProvider(config)): Client {
+export function createGraphClient(
+  config: AppConfig,
+  fetchOptions?: FetchOptions,
+  provider: AuthenticationProvider = authProvider(config),
+): Client {
   const root = splitGraphRoot(config.graphBaseUrl);
   return Client.initWithMiddleware({
     authProvider: provider,

@@ -2,7 +2,12 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { authenticationFailed, permissionDenied, type PhotoError } from '../domain/PhotoError';
 
 /** Graph's ways of saying "this user has no photo" (SPEC §2.2; the last is users without a mailbox). */
-const NO_PHOTO_CODES = new Set(['ImageNotFound', 'ErrorItemNotFound', 'Request_ResourceNotFound', 'MailboxNotHostedInExchangeOnline']);
+const NO_PHOTO_CODES = new Set([
+  'ImageNotFound',
+  'ErrorItemNotFound',
+  'Request_ResourceNotFound',
+  'MailboxNotHostedInExchangeOnline',
+]);
 
 /** Statuses Graph asks to retry after `Retry-After`. */
 export const RETRYABLE_STATUSES = new Set([429, 503, 504]);
@@ -16,7 +21,13 @@ export function classifyGraphStatus(status: number, graphCode: string | undefine
   if (status === 401) return { kind: 'failed', error: authenticationFailed(code) };
   if (status === 403) return { kind: 'failed', error: permissionDenied(code) };
   if (RETRYABLE_STATUSES.has(status)) {
-    return { kind: 'failed', error: { code: 'throttled', message: `Graph kept answering ${status} (${code}) after the retries Retry-After allowed; the next run tries again.` } };
+    return {
+      kind: 'failed',
+      error: {
+        code: 'throttled',
+        message: `Graph kept answering ${status} (${code}) after the retries Retry-After allowed; the next run tries again.`,
+      },
+    };
   }
   return { kind: 'failed', error: { code: 'graphError', message: `Graph answered ${status} (${code}).` } };
 }
@@ -25,24 +36,36 @@ export function classifyGraphStatus(status: number, graphCode: string | undefine
 export function classifyThrown(error: unknown): PhotoError {
   if (error instanceof GraphError && error.statusCode > 0) {
     const answer = classifyGraphStatus(error.statusCode, error.code ?? undefined);
-    return answer.kind === 'failed' ? answer.error : { code: 'graphError', message: `Graph answered ${error.statusCode} (${error.code}).` };
+    return answer.kind === 'failed'
+      ? answer.error
+      : { code: 'graphError', message: `Graph answered ${error.statusCode} (${error.code}).` };
   }
   // The SDK wraps what fetch threw in a GraphError (statusCode -1): as `body` itself when it does
   // not take it for an Error — one from another realm (a VM context) is not `instanceof Error` —
   // or as its text. So both are read by shape, not by class.
-  const inner = error instanceof GraphError && typeof error.body === 'object' && error.body !== null ? (error.body as unknown) : error;
+  const inner =
+    error instanceof GraphError && typeof error.body === 'object' && error.body !== null
+      ? (error.body as unknown)
+      : error;
   const { name, code, message } = errorShape(inner);
   const body = error instanceof GraphError && typeof error.body === 'string' ? error.body : '';
-  if ([name, code].some((value) => value === 'TimeoutError' || value === 'AbortError') || /timeout|aborted/i.test(`${message} ${body}`)) {
+  if (
+    [name, code].some((value) => value === 'TimeoutError' || value === 'AbortError') ||
+    /timeout|aborted/i.test(`${message} ${body}`)
+  ) {
     return { code: 'timeout', message: 'Graph did not answer in time.' };
   }
   const cause = errorShape(errorShape(inner).cause);
   const causeText = cause.message || cause.code ? `: ${cause.message || cause.code}` : '';
-  return { code: 'networkError', message: `The request to Graph failed (${message || name || String(inner)}${causeText}).` };
+  return {
+    code: 'networkError',
+    message: `The request to Graph failed (${message || name || String(inner)}${causeText}).`,
+  };
 }
 
 function errorShape(value: unknown): { name: string; code: string; message: string; cause: unknown } {
-  if (typeof value !== 'object' || value === null) return { name: '', code: '', message: '', cause: undefined };
+  if (typeof value !== 'object' || value === null)
+    return { name: '', code: '', message: '', cause: undefined };
   const { name, code, message, cause } = value as Record<string, unknown>;
   const text = (field: unknown): string => (typeof field === 'string' ? field : '');
   return { name: text(name), code: text(code), message: text(message), cause };

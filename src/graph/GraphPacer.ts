@@ -76,7 +76,11 @@ export class GraphPacer {
     if (now < this.holdUntilThrottleCounts) return;
     this.holdUntilThrottleCounts = this.notBefore;
     // The first throttle says what Graph takes: what it accepted in the second before.
-    const basis = this.unitsPerSecond ?? this.acceptedAt.filter((entry) => entry.at > now - SECOND_MS).reduce((sum, entry) => sum + entry.units, 0);
+    const basis =
+      this.unitsPerSecond ??
+      this.acceptedAt
+        .filter((entry) => entry.at > now - SECOND_MS)
+        .reduce((sum, entry) => sum + entry.units, 0);
     this.unitsPerSecond = Math.max(MIN_UNITS_PER_SECOND, basis * DECREASE);
     this.pacedSince = this.notBefore;
     this.nextSlot = this.notBefore;

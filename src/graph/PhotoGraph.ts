@@ -1,10 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchRequestContent, BatchResponseContent, ResponseType, RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  ResponseType,
+  RetryHandlerOptions,
+  type Client,
+} from '@microsoft/microsoft-graph-client';
 import type { PhotoDownload, PhotoMetadata } from '../domain/PhotoDecision';
 import { isPhotoError, MAX_PHOTO_BYTES, photoTooLarge, verifyPhoto } from '../domain/PhotoImage';
 import { MAX_USERS_PER_JOB } from '../domain/PhotoJob';
 import { GraphPacer } from './GraphPacer';
-import { classifyGraphStatus, classifyThrown, graphErrorCode, RETRYABLE_STATUSES, retryAfterMs } from './GraphFailure';
+import {
+  classifyGraphStatus,
+  classifyThrown,
+  graphErrorCode,
+  RETRYABLE_STATUSES,
+  retryAfterMs,
+} from './GraphFailure';
 
 export interface PhotoGraphOptions {
   /** Any absolute origin: the SDK strips scheme and host from `$batch` step URLs. */
@@ -60,19 +72,27 @@ export class PhotoGraph {
   }
 
   async getMetadata(userIds: readonly string[]): Promise<Map<string, PhotoMetadata>> {
-    if (userIds.length > MAX_USERS_PER_JOB) throw new RangeError(`a $batch holds at most ${MAX_USERS_PER_JOB} requests`);
+    if (userIds.length > MAX_USERS_PER_JOB)
+      throw new RangeError(`a $batch holds at most ${MAX_USERS_PER_JOB} requests`);
     const results = new Map<string, PhotoMetadata>();
     let pending = [...userIds];
     for (let attempt = 1; pending.length > 0; attempt++) {
       await this.pacer.turn(pending.length);
       const answers = await this.batchMetadata(pending);
-      this.pacer.accepted([...answers.values()].filter((answer) => answer instanceof Error || !RETRYABLE_STATUSES.has(answer.status)).length);
+      this.pacer.accepted(
+        [...answers.values()].filter(
+          (answer) => answer instanceof Error || !RETRYABLE_STATUSES.has(answer.status),
+        ).length,
+      );
       const retry: string[] = [];
       let waitMs = 0;
       for (const userId of pending) {
         const answer = answers.get(userId);
         if (answer === undefined) {
-          results.set(userId, { kind: 'failed', error: { code: 'graphError', message: 'Graph left this request out of its $batch answer.' } });
+          results.set(userId, {
+            kind: 'failed',
+            error: { code: 'graphError', message: 'Graph left this request out of its $batch answer.' },
+          });
           continue;
         }
         if (answer instanceof Error) {
@@ -81,7 +101,11 @@ export class PhotoGraph {
         }
         const wait = retryAfterMs(answer.retryAfter) ?? backoffMs(attempt);
         if (RETRYABLE_STATUSES.has(answer.status)) this.holdBack(answer.retryAfter);
-        if (RETRYABLE_STATUSES.has(answer.status) && attempt < this.options.maxAttempts && wait <= this.options.maxRetryWaitMs) {
+        if (
+          RETRYABLE_STATUSES.has(answer.status) &&
+          attempt < this.options.maxAttempts &&
+          wait <= this.options.maxRetryWaitMs
+        ) {
           retry.push(userId);
           waitMs = Math.max(waitMs, wait);
           continue;
@@ -99,23 +123,35 @@ export class PhotoGraph {
   private async batchMetadata(userIds: readonly string[]): Promise<Map<string, ItemAnswer | Error>> {
     const steps = userIds.map((userId, index) => ({
       id: String(index + 1),
-      request: new Request(`${this.options.stepOrigin}/users/${encodeURIComponent(userId)}/photo`, { method: 'GET' }),
+      request: new Request(`${this.options.stepOrigin}/users/${encodeURIComponent(userId)}/photo`, {
+        method: 'GET',
+      }),
     }));
     const answers = new Map<string, ItemAnswer | Error>();
     try {
       const batch = new BatchRequestContent(steps);
-      const raw: unknown = await this.client.api('/$batch').option('signal', AbortSignal.timeout(this.options.timeoutMs)).post(await batch.getContent());
-      const responses = new BatchResponseContent(raw as ConstructorParameters<typeof BatchResponseContent>[0]);
+      const raw: unknown = await this.client
+        .api('/$batch')
+        .option('signal', AbortSignal.timeout(this.options.timeoutMs))
+        .post(await batch.getContent());
+      const responses = new BatchResponseContent(
+        raw as ConstructorParameters<typeof BatchResponseContent>[0],
+      );
       for (const [index, userId] of userIds.entries()) {
         const response = responses.getResponseById(String(index + 1));
         if (response === undefined) continue;
-        answers.set(userId, { status: response.status, retryAfter: response.headers.get('retry-after'), body: await readJson(response) });
+        answers.set(userId, {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: await readJson(response),
+        });
       }
     } catch (error) {
       // The $batch failed as a whole — one stalled item holds up the answer for all, or the
       // connection broke: each user is asked on their own, so one user's fault stays with that user.
       if (userIds.length > 1) return this.directMetadata(userIds);
-      for (const userId of userIds) answers.set(userId, error instanceof Error ? error : new Error(String(error)));
+      for (const userId of userIds)
+        answers.set(userId, error instanceof Error ? error : new Error(String(error)));
     }
     return answers;
   }
@@ -130,7 +166,14 @@ export class PhotoGraph {
             .responseType(ResponseType.RAW)
             .option('signal', AbortSignal.timeout(this.options.timeoutMs))
             .get();
-          return [userId, { status: response.status, retryAfter: response.headers.get('retry-after'), body: await readJson(response) }];
+          return [
+            userId,
+            {
+              status: response.status,
+              retryAfter: response.headers.get('retry-after'),
+              body: await readJson(response),
+            },
+          ];
         } catch (error) {
           return [userId, error instanceof Error ? error : new Error(String(error))];
         }
@@ -158,7 +201,12 @@ export class PhotoGraph {
       const retryAfter = response.headers.get('retry-after');
       const wait = retryAfterMs(retryAfter) ?? backoffMs(attempt);
       if (!RETRYABLE_STATUSES.has(response.status)) this.pacer.accepted(1);
-      if (!RETRYABLE_STATUSES.has(response.status) || attempt >= this.options.maxAttempts || wait > this.options.maxRetryWaitMs) break;
+      if (
+        !RETRYABLE_STATUSES.has(response.status) ||
+        attempt >= this.options.maxAttempts ||
+        wait > this.options.maxRetryWaitMs
+      )
+        break;
       this.holdBack(retryAfter);
       await response.arrayBuffer().catch(() => undefined);
       await sleep(this.beyondHold(wait));
@@ -181,7 +229,13 @@ export class PhotoGraph {
       const cause = classifyThrown(error);
       return {
         kind: 'failed',
-        error: cause.code === 'timeout' ? cause : { code: 'truncatedPhoto', message: 'The photo download broke off before its end; nothing was stored.' },
+        error:
+          cause.code === 'timeout'
+            ? cause
+            : {
+                code: 'truncatedPhoto',
+                message: 'The photo download broke off before its end; nothing was stored.',
+              },
       };
     }
     const photo = verifyPhoto(bytes, response.headers.get('content-type') ?? declaredContentType);
@@ -202,7 +256,10 @@ function toMetadata(answer: ItemAnswer): PhotoMetadata {
     const body = answer.body as Record<string, unknown> | undefined;
     const etag = body?.['@odata.mediaEtag'];
     if (typeof etag !== 'string' || etag === '') {
-      return { kind: 'failed', error: { code: 'badMetadata', message: 'Graph returned photo metadata without @odata.mediaEtag.' } };
+      return {
+        kind: 'failed',
+        error: { code: 'badMetadata', message: 'Graph returned photo metadata without @odata.mediaEtag.' },
+      };
     }
     const contentType = body?.['@odata.mediaContentType'];
     return { kind: 'photo', etag, contentType: typeof contentType === 'string' ? contentType : undefined };

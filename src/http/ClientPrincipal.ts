@@ -17,10 +17,21 @@ export function clientPrincipal(request: HttpRequest): Principal | undefined {
   const header = request.headers.get('x-ms-client-principal');
   if (header === null) return undefined;
   try {
-    const decoded = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { claims?: Array<{ typ?: string; val?: string }>; userDetails?: string; userRoles?: string[] };
+    const decoded = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as {
+      claims?: Array<{ typ?: string; val?: string }>;
+      userDetails?: string;
+      userRoles?: string[];
+    };
     const claims = decoded.claims ?? [];
-    const roles = [...claims.filter((claim) => claim.typ === 'roles' || claim.typ?.endsWith('/role')).map((claim) => claim.val ?? ''), ...(decoded.userRoles ?? [])];
-    const name = claims.find((claim) => claim.typ === 'preferred_username' || claim.typ === 'name')?.val ?? decoded.userDetails;
+    const roles = [
+      ...claims
+        .filter((claim) => claim.typ === 'roles' || claim.typ?.endsWith('/role'))
+        .map((claim) => claim.val ?? ''),
+      ...(decoded.userRoles ?? []),
+    ];
+    const name =
+      claims.find((claim) => claim.typ === 'preferred_username' || claim.typ === 'name')?.val ??
+      decoded.userDetails;
     return { name, roles };
   } catch {
     throw new HttpError(401, 'invalidPrincipal', 'The x-ms-client-principal header is not readable.');
@@ -35,7 +46,11 @@ export function requireAdmin(request: HttpRequest): string {
   const principal = clientPrincipal(request);
   if (principal === undefined) return 'function key';
   if (!principal.roles.includes(ADMIN_ROLE)) {
-    throw new HttpError(403, 'forbidden', `This needs the app role ${ADMIN_ROLE}; ask an administrator to assign it to you in the app's enterprise application.`);
+    throw new HttpError(
+      403,
+      'forbidden',
+      `This needs the app role ${ADMIN_ROLE}; ask an administrator to assign it to you in the app's enterprise application.`,
+    );
   }
   return principal.name ?? 'signed-in user';
 }

@@ -13,6 +13,15 @@ export class HttpError extends Error {
   }
 }
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, jsonBody: { error: { code, message } }, headers: { 'Cache-Control': 'no-store', ...headers } };
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpResponseInit {
+  return {
+    status,
+    jsonBody: { error: { code, message } },
+    headers: { 'Cache-Control': 'no-store', ...headers },
+  };
 }

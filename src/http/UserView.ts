@@ -5,10 +5,17 @@ export type PhotoStatus = 'present' | 'none' | 'unknown';
 
 /** A user as the API shows it (SPEC §4): core attributes and the photo's state. */
 export function userView(entity: UserEntity): Record<string, unknown> {
-  const text = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value);
+  const text = (value: string | undefined): string | null =>
+    value === undefined || value === '' ? null : value;
   const present = Boolean(entity.photoSha256);
-  const status: PhotoStatus = present ? 'present' : entity.lastResult === 'noPhoto' || entity.lastResult === 'removed' ? 'none' : 'unknown';
-  const lastError: PhotoError | null = entity.lastErrorCode ? ({ code: entity.lastErrorCode, message: entity.lastErrorMessage ?? '' } as PhotoError) : null;
+  const status: PhotoStatus = present
+    ? 'present'
+    : entity.lastResult === 'noPhoto' || entity.lastResult === 'removed'
+      ? 'none'
+      : 'unknown';
+  const lastError: PhotoError | null = entity.lastErrorCode
+    ? ({ code: entity.lastErrorCode, message: entity.lastErrorMessage ?? '' } as PhotoError)
+    : null;
   return {
     id: entity.rowKey,
     displayName: text(entity.displayName),
@@ -21,7 +28,7 @@ export function userView(entity: UserEntity): Record<string, unknown> {
       status,
       sha256: present ? entity.photoSha256 : null,
       contentType: present ? text(entity.photoContentType) : null,
-      bytes: present ? entity.photoBytes ?? null : null,
+      bytes: present ? (entity.photoBytes ?? null) : null,
       lastResult: entity.lastResult ?? null,
       lastCheckedAt: text(entity.lastCheckedAt),
       lastChangedAt: text(entity.lastChangedAt),

@@ -12,9 +12,20 @@ export function handleHttpErrors(handler: JsonHttpHandler): JsonHttpHandler {
     try {
       return await handler(request, context);
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.code, error.message, error.headers);
-      context.error(JSON.stringify({ event: 'httpError', route: new URL(request.url).pathname, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
-      return errorResponse(500, 'internalError', `The request failed on the server; see the function log for invocation ${context.invocationId}.`);
+      if (error instanceof HttpError)
+        return errorResponse(error.status, error.code, error.message, error.headers);
+      context.error(
+        JSON.stringify({
+          event: 'httpError',
+          route: new URL(request.url).pathname,
+          reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        }),
+      );
+      return errorResponse(
+        500,
+        'internalError',
+        `The request failed on the server; see the function log for invocation ${context.invocationId}.`,
+      );
     }
   };
 }
@@ -22,6 +33,11 @@ export function handleHttpErrors(handler: JsonHttpHandler): JsonHttpHandler {
 /** Methods a route serves; others get 405 with `Allow`. */
 export function requireMethod(request: HttpRequest, allowed: readonly string[]): void {
   if (!allowed.includes(request.method.toUpperCase())) {
-    throw new HttpError(405, 'methodNotAllowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`, { Allow: allowed.join(', ') });
+    throw new HttpError(
+      405,
+      'methodNotAllowed',
+      `${request.method} is not allowed here; use ${allowed.join(' or ')}.`,
+      { Allow: allowed.join(', ') },
+    );
   }
 }

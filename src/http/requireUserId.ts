@@ -6,7 +6,11 @@ import { HttpError } from './HttpError';
 export function requireUserId(request: HttpRequest): string {
   const userId = request.params.userId;
   if (!isValidUserId(userId)) {
-    throw new HttpError(400, 'invalidUserId', 'userId must be an Entra object id (GUID) or a user principal name (local@domain, at most 256 characters, no whitespace, /, \\ or ?).');
+    throw new HttpError(
+      400,
+      'invalidUserId',
+      'userId must be an Entra object id (GUID) or a user principal name (local@domain, at most 256 characters, no whitespace, /, \\ or ?).',
+    );
   }
   return userId;
 }

@@ -66,7 +66,13 @@ export function storedPhotoOf(entity: UserEntity | undefined): StoredPhoto {
 /** The fields one photo decision writes. A failure writes only its error: the stored photo stays. */
 export function photoFields(decision: PhotoDecision, runId: string, now: Date): EntityFields {
   const at = now.toISOString();
-  const checked: EntityFields = { lastResult: decision.outcome, lastRunId: runId, lastCheckedAt: at, lastErrorCode: '', lastErrorMessage: '' };
+  const checked: EntityFields = {
+    lastResult: decision.outcome,
+    lastRunId: runId,
+    lastCheckedAt: at,
+    lastErrorCode: '',
+    lastErrorMessage: '',
+  };
   switch (decision.action) {
     case 'writePhoto':
       return {
@@ -81,7 +87,15 @@ export function photoFields(decision: PhotoDecision, runId: string, now: Date): 
     case 'keepEtag':
       return { ...checked, photoEtag: decision.etag, photoVerifiedAt: at };
     case 'deletePhoto':
-      return { ...checked, photoSha256: '', photoEtag: '', photoContentType: '', photoBytes: 0, photoVerifiedAt: '', lastChangedAt: at };
+      return {
+        ...checked,
+        photoSha256: '',
+        photoEtag: '',
+        photoContentType: '',
+        photoBytes: 0,
+        photoVerifiedAt: '',
+        lastChangedAt: at,
+      };
     case 'none':
       return decision.outcome === 'failed'
         ? { ...checked, lastErrorCode: decision.error.code, lastErrorMessage: decision.error.message }
@@ -102,7 +116,14 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
   };
 }
 
-const PHOTO_STATE_FIELDS = ['photoSha256', 'photoEtag', 'photoVerifiedAt', 'lastResult', 'lastErrorCode', 'lastRunId'];
+const PHOTO_STATE_FIELDS = [
+  'photoSha256',
+  'photoEtag',
+  'photoVerifiedAt',
+  'lastResult',
+  'lastErrorCode',
+  'lastRunId',
+];
 
 /** A user a run's photo jobs check; `departed`: stored with a photo, but not listed by this run. */
 export interface PhotoJobUser {
@@ -141,7 +162,9 @@ export class IdentityStore {
       [...groupByPartition([...wanted], (userId) => userId)].map(async ([partitionKey, ids]) => {
         const sorted = [...ids].sort();
         const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${sorted[0]} and RowKey le ${sorted[sorted.length - 1]}`;
-        for await (const entity of this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', ...PHOTO_STATE_FIELDS] } })) {
+        for await (const entity of this.table.listEntities<UserEntity>({
+          queryOptions: { filter, select: ['RowKey', ...PHOTO_STATE_FIELDS] },
+        })) {
           if (wanted.has(entity.rowKey)) states.set(entity.rowKey, entity);
         }
       }),
@@ -156,18 +179,33 @@ export class IdentityStore {
    * the listing, decides about them: a user deleted from the directory is answered 404, and the
    * photo is removed; one the listing missed is found as stored.
    */
-  async *listPhotoJobUsers(since: Date, options: { departedWithPhoto: boolean }): AsyncGenerator<PhotoJobUser[]> {
+  async *listPhotoJobUsers(
+    since: Date,
+    options: { departedWithPhoto: boolean },
+  ): AsyncGenerator<PhotoJobUser[]> {
     const sinceText = since.toISOString();
     const listed = odata`coreSyncedAt ge ${sinceText}`;
     const filter = options.departedWithPhoto ? `${listed} or ${odata`photoSha256 gt ${''}`}` : listed;
-    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', 'coreSyncedAt'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE });
+    const pages = this.table
+      .listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', 'coreSyncedAt'] } })
+      .byPage({ maxPageSize: LIST_PAGE_SIZE });
     for await (const page of pages) {
-      if (page.length > 0) yield page.map((entity) => ({ userId: entity.rowKey, departed: (entity.coreSyncedAt ?? '') < sinceText }));
+      if (page.length > 0)
+        yield page.map((entity) => ({
+          userId: entity.rowKey,
+          departed: (entity.coreSyncedAt ?? '') < sinceText,
+        }));
     }
   }
 
   async get(userId: string, select?: string[]): Promise<UserEntity | undefined> {
-    return getOrUndefined(() => this.table.getEntity<UserEntity>(partitionOf(userId), userId, select ? { queryOptions: { select } } : undefined));
+    return getOrUndefined(() =>
+      this.table.getEntity<UserEntity>(
+        partitionOf(userId),
+        userId,
+        select ? { queryOptions: { select } } : undefined,
+      ),
+    );
   }
 
   /** By object id (a point read) or by user principal name (a query). */
@@ -178,7 +216,9 @@ export class IdentityStore {
   async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
     // The exact match finds records written before the key existed, until the next run adds it.
     const filter = odata`userPrincipalNameKey eq ${userPrincipalName.toLowerCase()} or userPrincipalName eq ${userPrincipalName}`;
-    const pages = this.table.listEntities<UserEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: 1 });
+    const pages = this.table
+      .listEntities<UserEntity>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: 1 });
     for await (const page of pages) {
       if (page.length > 0) return page[0];
     }
@@ -193,7 +233,8 @@ export class IdentityStore {
     // A filtered query may answer with an empty page and a continuation: keep reading until a user shows.
     for await (const page of pages) {
       const users = page as Array<TableEntityResult<UserEntity>>;
-      if (users.length > 0 || page.continuationToken === undefined) return { users, next: page.continuationToken ?? null };
+      if (users.length > 0 || page.continuationToken === undefined)
+        return { users, next: page.continuationToken ?? null };
     }
     return { users: [], next: null };
   }
@@ -201,7 +242,11 @@ export class IdentityStore {
   private async mergeAll(updates: ReadonlyArray<{ userId: string; fields: EntityFields }>): Promise<void> {
     const transactions: TransactionAction[][] = [];
     for (const [partitionKey, inPartition] of groupByPartition(updates, (update) => update.userId)) {
-      const actions = inPartition.map(({ userId, fields }): TransactionAction => ['upsert', { partitionKey, rowKey: userId, ...fields }, 'Merge']);
+      const actions = inPartition.map(({ userId, fields }): TransactionAction => [
+        'upsert',
+        { partitionKey, rowKey: userId, ...fields },
+        'Merge',
+      ]);
       transactions.push(...chunks(actions, TRANSACTION_LIMIT));
     }
     await Promise.all(transactions.map((actions) => this.table.submitTransaction(actions)));

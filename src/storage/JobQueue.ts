@@ -11,7 +11,9 @@ export class JobQueue<T> {
   constructor(private readonly queue: QueueClient) {}
 
   async send(message: T): Promise<void> {
-    await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), { messageTimeToLive: MESSAGE_TTL_SECONDS });
+    await this.queue.sendMessage(Buffer.from(JSON.stringify(message), 'utf8').toString('base64'), {
+      messageTimeToLive: MESSAGE_TTL_SECONDS,
+    });
   }
 
   get name(): string {

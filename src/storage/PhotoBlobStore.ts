@@ -31,7 +31,11 @@ export class PhotoBlobStore {
       const response = await blob.download();
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
-      return { bytes: Buffer.concat(chunks), contentType: response.contentType ?? 'application/octet-stream', sha256: response.metadata?.sha256 ?? '' };
+      return {
+        bytes: Buffer.concat(chunks),
+        contentType: response.contentType ?? 'application/octet-stream',
+        sha256: response.metadata?.sha256 ?? '',
+      };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

@@ -43,7 +43,9 @@ export class PhotoEventStore {
   }
 
   async recent(userId: string, top = PHOTO_LOG_SIZE): Promise<PhotoEvent[]> {
-    const pages = this.table.listEntities<PhotoEventEntity>({ queryOptions: { filter: odata`PartitionKey eq ${userId}` } }).byPage({ maxPageSize: top });
+    const pages = this.table
+      .listEntities<PhotoEventEntity>({ queryOptions: { filter: odata`PartitionKey eq ${userId}` } })
+      .byPage({ maxPageSize: top });
     for await (const page of pages) {
       return page.map((row) => ({
         at: row.at,

@@ -62,7 +62,13 @@ const JOBS_PER_TRANSACTION = TRANSACTION_LIMIT - 1;
 function progressOf(entity: RunEntity): RunProgress {
   const photos = emptyCounts();
   for (const outcome of PHOTO_OUTCOMES) photos[outcome] = entity[outcome] ?? 0;
-  return { planningDone: entity.planningDone, planningFailed: entity.planningFailed, jobsTotal: entity.jobsTotal, jobsDone: entity.jobsDone, photos };
+  return {
+    planningDone: entity.planningDone,
+    planningFailed: entity.planningFailed,
+    jobsTotal: entity.jobsTotal,
+    jobsDone: entity.jobsDone,
+    photos,
+  };
 }
 
 export function toRun(entity: RunEntity): Run {
@@ -77,7 +83,11 @@ export function toRun(entity: RunEntity): Run {
     photoSyncActive: entity.photoSyncActive,
     users: entity.users,
     photos: progress.photos,
-    jobs: { total: progress.planningDone ? progress.jobsTotal : null, done: progress.jobsDone, poisoned: entity.jobsPoisoned ?? 0 },
+    jobs: {
+      total: progress.planningDone ? progress.jobsTotal : null,
+      done: progress.jobsDone,
+      poisoned: entity.jobsPoisoned ?? 0,
+    },
     error: entity.errorCode ? { code: entity.errorCode, message: entity.errorMessage } : null,
   };
 }
@@ -112,7 +122,11 @@ export class RunStore {
       ...emptyCounts(),
     };
     await this.runs.createEntity(entity);
-    await this.index.createEntity({ partitionKey: INDEX_PARTITION, rowKey: `${newestFirstKey(startedAt)}-${runId}`, runId });
+    await this.index.createEntity({
+      partitionKey: INDEX_PARTITION,
+      rowKey: `${newestFirstKey(startedAt)}-${runId}`,
+      runId,
+    });
     return toRun(entity);
   }
 
@@ -123,7 +137,11 @@ export class RunStore {
 
   /** Newest first. */
   async list(top: number): Promise<Run[]> {
-    const pages = this.index.listEntities<{ runId: string }>({ queryOptions: { filter: odata`PartitionKey eq ${INDEX_PARTITION}` } }).byPage({ maxPageSize: top });
+    const pages = this.index
+      .listEntities<{ runId: string }>({
+        queryOptions: { filter: odata`PartitionKey eq ${INDEX_PARTITION}` },
+      })
+      .byPage({ maxPageSize: top });
     for await (const page of pages) {
       const runs = await Promise.all(page.map((row) => this.get(row.runId)));
       return runs.filter((run): run is Run => run !== undefined);
@@ -133,7 +151,10 @@ export class RunStore {
 
   /** One page of users listed and its photo jobs enqueued. */
   async addPlanned(runId: string, users: number, jobs: number): Promise<void> {
-    await this.change(runId, (entity) => ({ users: entity.users + users, jobsTotal: entity.jobsTotal + jobs }));
+    await this.change(runId, (entity) => ({
+      users: entity.users + users,
+      jobsTotal: entity.jobsTotal + jobs,
+    }));
   }
 
   /** Planning has ended, listing every user or failing midway; the run may be finished now. */
@@ -160,7 +181,10 @@ export class RunStore {
       if (row.markersPruned === true) continue;
       if (pruned.runs >= PRUNED_RUNS_PER_CALL) break;
       pruned.markers += await this.deleteJobMarkers(row.runId);
-      await this.index.updateEntity<IndexEntity>({ partitionKey: INDEX_PARTITION, rowKey: row.rowKey, runId: row.runId, markersPruned: true }, 'Merge');
+      await this.index.updateEntity<IndexEntity>(
+        { partitionKey: INDEX_PARTITION, rowKey: row.rowKey, runId: row.runId, markersPruned: true },
+        'Merge',
+      );
       pruned.runs++;
     }
     return pruned;
@@ -169,9 +193,15 @@ export class RunStore {
   private async deleteJobMarkers(runId: string): Promise<number> {
     const filter = odata`PartitionKey eq ${runId} and RowKey ge ${JOB_ROW_PREFIX} and RowKey lt ${AFTER_JOB_ROWS}`;
     let deleted = 0;
-    for await (const page of this.runs.listEntities<{ partitionKey: string; rowKey: string }>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: LIST_PAGE_SIZE })) {
+    for await (const page of this.runs
+      .listEntities<{ partitionKey: string; rowKey: string }>({
+        queryOptions: { filter, select: ['RowKey'] },
+      })
+      .byPage({ maxPageSize: LIST_PAGE_SIZE })) {
       for (const rows of chunks(page, TRANSACTION_LIMIT)) {
-        await this.runs.submitTransaction(rows.map((row): TransactionAction => ['delete', { partitionKey: runId, rowKey: row.rowKey }]));
+        await this.runs.submitTransaction(
+          rows.map((row): TransactionAction => ['delete', { partitionKey: runId, rowKey: row.rowKey }]),
+        );
       }
       deleted += page.length;
     }
@@ -186,7 +216,12 @@ export class RunStore {
    * and are written together, in one transaction: the many workers of one host would otherwise
    * all retry on the run entity's ETag, several reads and writes per job.
    */
-  recordJobDone(runId: string, jobId: string, counts: OutcomeCounts, options: { poisoned?: boolean } = {}): Promise<JobCompletion> {
+  recordJobDone(
+    runId: string,
+    jobId: string,
+    counts: OutcomeCounts,
+    options: { poisoned?: boolean } = {},
+  ): Promise<JobCompletion> {
     return new Promise((settle, fail) => {
       const waiting = this.waitingJobs.get(runId) ?? [];
       waiting.push({ jobId, counts, poisoned: options.poisoned ?? false, settle, fail });
@@ -198,7 +233,8 @@ export class RunStore {
   private async writeWaitingJobs(runId: string): Promise<void> {
     this.writingRuns.add(runId);
     try {
-      for (let jobs = this.takeWaitingJobs(runId); jobs.length > 0; jobs = this.takeWaitingJobs(runId)) await this.writeJobs(runId, jobs);
+      for (let jobs = this.takeWaitingJobs(runId); jobs.length > 0; jobs = this.takeWaitingJobs(runId))
+        await this.writeJobs(runId, jobs);
     } finally {
       this.writingRuns.delete(runId);
     }
@@ -227,9 +263,15 @@ export class RunStore {
         (entity) => ({
           jobsDone: entity.jobsDone + jobs.length,
           jobsPoisoned: (entity.jobsPoisoned ?? 0) + jobs.filter((job) => job.poisoned).length,
-          ...addCounts(progressOf(entity).photos, jobs.reduce((sum, job) => addCounts(sum, job.counts), emptyCounts())),
+          ...addCounts(
+            progressOf(entity).photos,
+            jobs.reduce((sum, job) => addCounts(sum, job.counts), emptyCounts()),
+          ),
         }),
-        jobs.map((job): TransactionAction => ['create', { partitionKey: runId, rowKey: `${JOB_ROW_PREFIX}${job.jobId}`, poisoned: job.poisoned }]),
+        jobs.map((job): TransactionAction => [
+          'create',
+          { partitionKey: runId, rowKey: `${JOB_ROW_PREFIX}${job.jobId}`, poisoned: job.poisoned },
+        ]),
       );
       // The run's summary is logged once: by the caller of the last job that finished it.
       jobs.forEach((job, index) => job.settle(index === jobs.length - 1 ? completion : { counted: true }));
@@ -255,7 +297,11 @@ export class RunStore {
    * is read unless this process wrote it last; another writer in between (412) makes it read and
    * try again.
    */
-  private async change(runId: string, update: (entity: RunEntity) => Partial<RunEntity>, extra: TransactionAction[] = []): Promise<JobCompletion> {
+  private async change(
+    runId: string,
+    update: (entity: RunEntity) => Partial<RunEntity>,
+    extra: TransactionAction[] = [],
+  ): Promise<JobCompletion> {
     for (let attempt = 1; ; attempt++) {
       const entity = this.lastWritten.get(runId) ?? (await this.runs.getEntity<RunEntity>(runId, RUN_ROW));
       const wasFinished = isRunFinished(progressOf(entity));

@@ -16,7 +16,10 @@ export interface StorageClients {
 }
 
 function mapValues<K extends string, V, W>(record: Record<K, V>, map: (value: V) => W): Record<K, W> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<K, W>;
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as V)])) as Record<
+    K,
+    W
+  >;
 }
 
 function credentialFor(storage: IdentityStorageConfig): TokenCredential {
@@ -39,16 +42,22 @@ export function createStorageClients(config: AppConfig): StorageClients {
     // Azurite speaks plain http; real accounts' connection strings say https.
     const allowInsecureConnection = /UseDevelopmentStorage=true|http:\/\//i.test(storage.connectionString);
     return {
-      tables: mapValues(TABLES, (table) => TableClient.fromConnectionString(storage.connectionString, table, { allowInsecureConnection })),
+      tables: mapValues(TABLES, (table) =>
+        TableClient.fromConnectionString(storage.connectionString, table, { allowInsecureConnection }),
+      ),
       queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
-      photos: BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(config.photoContainer),
+      photos: BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(
+        config.photoContainer,
+      ),
     };
   }
   const credential = credentialFor(storage);
   return {
     tables: mapValues(TABLES, (table) => new TableClient(storage.tableServiceUri, table, credential)),
     queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
-    photos: new BlobServiceClient(storage.blobServiceUri, credential).getContainerClient(config.photoContainer),
+    photos: new BlobServiceClient(storage.blobServiceUri, credential).getContainerClient(
+      config.photoContainer,
+    ),
   };
 }
 

@@ -1,4 +1,11 @@
-import { carryEarlierChange, decideFromDownload, decideFromMetadata, isChange, type PhotoDecision, type PhotoMetadata } from '../domain/PhotoDecision';
+import {
+  carryEarlierChange,
+  decideFromDownload,
+  decideFromMetadata,
+  isChange,
+  type PhotoDecision,
+  type PhotoMetadata,
+} from '../domain/PhotoDecision';
 import type { PhotoJob } from '../domain/PhotoJob';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import { isPhotoSyncActive } from '../domain/SyncSettings';
@@ -51,12 +58,20 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   const settings = await deps.settings.read();
   if (!isPhotoSyncActive(settings)) {
     // Turned off after the run was planned: not one photo request, nothing written.
-    deps.log.write('info', 'photoJobSkipped', { runId: job.runId, jobId: job.jobId, users: job.userIds.length, reason: 'photo sync is off (userPhotos and syncUserPhotos must both be on)' });
+    deps.log.write('info', 'photoJobSkipped', {
+      runId: job.runId,
+      jobId: job.jobId,
+      users: job.userIds.length,
+      reason: 'photo sync is off (userPhotos and syncUserPhotos must both be on)',
+    });
     await finishJob(job, emptyCounts(), deps);
     return { counts: emptyCounts(), skipped: true };
   }
 
-  const [stored, metadata] = await Promise.all([deps.identities.readPhotoStates(job.userIds), deps.graph.getMetadata(job.userIds)]);
+  const [stored, metadata] = await Promise.all([
+    deps.identities.readPhotoStates(job.userIds),
+    deps.graph.getMetadata(job.userIds),
+  ]);
   const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => ({
     userId,
     decision: await decide(userId, job.runId, stored.get(userId), metadata.get(userId), deps, now()),
@@ -68,16 +83,32 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
     if (decision.action === 'deletePhoto') await deps.photos.delete(userId);
   });
   const checkedAt = now();
-  await deps.identities.writePhotoFields(decisions.map(({ userId, decision }) => ({ userId, fields: photoFields(decision, job.runId, checkedAt) })));
+  await deps.identities.writePhotoFields(
+    decisions.map(({ userId, decision }) => ({
+      userId,
+      fields: photoFields(decision, job.runId, checkedAt),
+    })),
+  );
   await Promise.all(
     decisions
       .filter(({ userId, decision }) => isLogWorthy(decision, stored.get(userId)))
       .map(({ userId, decision }) =>
-        deps.events.append(userId, { at: checkedAt.toISOString(), runId: job.runId, result: decision.outcome, error: decision.outcome === 'failed' ? decision.error : null }),
+        deps.events.append(userId, {
+          at: checkedAt.toISOString(),
+          runId: job.runId,
+          result: decision.outcome,
+          error: decision.outcome === 'failed' ? decision.error : null,
+        }),
       ),
   );
   for (const { userId, decision } of decisions) {
-    deps.log.photoResult(job.runId, userId, decision.outcome, REASONS[decision.outcome], decision.outcome === 'failed' ? decision.error : undefined);
+    deps.log.photoResult(
+      job.runId,
+      userId,
+      decision.outcome,
+      REASONS[decision.outcome],
+      decision.outcome === 'failed' ? decision.error : undefined,
+    );
   }
 
   const counts = countOutcomes(decisions.map(({ decision }) => decision.outcome));
@@ -85,11 +116,24 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   return { counts, skipped: false };
 }
 
-async function decide(userId: string, runId: string, entity: UserEntity | undefined, metadata: PhotoMetadata | undefined, deps: PhotoWorkerDeps, now: Date): Promise<PhotoDecision> {
+async function decide(
+  userId: string,
+  runId: string,
+  entity: UserEntity | undefined,
+  metadata: PhotoMetadata | undefined,
+  deps: PhotoWorkerDeps,
+  now: Date,
+): Promise<PhotoDecision> {
   const stored = storedPhotoOf(entity);
-  const answer: PhotoMetadata = metadata ?? { kind: 'failed', error: { code: 'graphError', message: 'No photo metadata came back for this user.' } };
+  const answer: PhotoMetadata = metadata ?? {
+    kind: 'failed',
+    error: { code: 'graphError', message: 'No photo metadata came back for this user.' },
+  };
   const first = decideFromMetadata(stored, answer, now, deps.recheckDays);
-  const decision = first.outcome === 'download' ? decideFromDownload(stored, await deps.graph.download(userId, first.contentType), first.etag) : first;
+  const decision =
+    first.outcome === 'download'
+      ? decideFromDownload(stored, await deps.graph.download(userId, first.contentType), first.etag)
+      : first;
   return carryEarlierChange(decision, { runId: entity?.lastRunId, result: entity?.lastResult }, runId);
 }
 
@@ -101,13 +145,24 @@ async function decide(userId: string, runId: string, entity: UserEntity | undefi
 function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): boolean {
   if (isChange(decision.outcome)) return true;
   const previous = before?.lastResult;
-  if (decision.outcome === 'failed') return previous !== 'failed' || (before?.lastErrorCode ?? '') !== decision.error.code;
+  if (decision.outcome === 'failed')
+    return previous !== 'failed' || (before?.lastErrorCode ?? '') !== decision.error.code;
   return !previous || previous === 'failed';
 }
 
 async function finishJob(job: PhotoJob, counts: OutcomeCounts, deps: PhotoWorkerDeps): Promise<void> {
   const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts);
-  if (completion.runMissing === true) deps.log.write('warn', 'photoJobWithoutRun', { runId: job.runId, jobId: job.jobId, reason: 'no such run: the photos were checked, but no run counts them' });
-  else if (!completion.counted) deps.log.write('info', 'photoJobRepeated', { runId: job.runId, jobId: job.jobId, reason: 'this job was counted before (a repeated delivery); its work was redone idempotently' });
+  if (completion.runMissing === true)
+    deps.log.write('warn', 'photoJobWithoutRun', {
+      runId: job.runId,
+      jobId: job.jobId,
+      reason: 'no such run: the photos were checked, but no run counts them',
+    });
+  else if (!completion.counted)
+    deps.log.write('info', 'photoJobRepeated', {
+      runId: job.runId,
+      jobId: job.jobId,
+      reason: 'this job was counted before (a repeated delivery); its work was redone idempotently',
+    });
   if (completion.finishedRun !== undefined) deps.log.runSummary(completion.finishedRun);
 }

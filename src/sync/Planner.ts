@@ -21,7 +21,8 @@ export interface PlannerDeps {
 /** Why a listing broke off: the run's error. */
 type ListingError = { code: string; message: string };
 
-type FetchedPage = { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: ListingError };
+type FetchedPage =
+  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: ListingError };
 
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
@@ -38,7 +39,10 @@ const SEND_CONCURRENCY = 16;
  * those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
  * any of their jobs to arrive.
  */
-export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps: PlannerDeps): Promise<Run | undefined> {
+export async function planRun(
+  run: Pick<Run, 'runId' | 'photoSyncActive'>,
+  deps: PlannerDeps,
+): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
   // The clock that stamps every record this run lists: those stamped since are this run's users.
   const listingStartedAt = now();
@@ -55,7 +59,12 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     // twice): the run ends as failed once its enqueued jobs are done, and the error is thrown on.
     const reason = error instanceof Error ? error.message : String(error);
     deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: 'storageError', reason });
-    await deps.runs.finishPlanning(run.runId, { code: 'planningFailed', message: `Planning stopped: storage failed (${reason}).` }).catch(() => undefined);
+    await deps.runs
+      .finishPlanning(run.runId, {
+        code: 'planningFailed',
+        message: `Planning stopped: storage failed (${reason}).`,
+      })
+      .catch(() => undefined);
     throw error;
   }
 
@@ -63,16 +72,24 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
   async function pruneOldRuns(): Promise<void> {
     try {
       const pruned = await deps.runs.pruneJobMarkers(now());
-      if (pruned.runs > 0) deps.log.write('info', 'jobMarkersPruned', { runId: run.runId, runs: pruned.runs, markers: pruned.markers });
+      if (pruned.runs > 0)
+        deps.log.write('info', 'jobMarkersPruned', {
+          runId: run.runId,
+          runs: pruned.runs,
+          markers: pruned.markers,
+        });
     } catch (error) {
-      deps.log.write('warn', 'jobMarkersPruneFailed', { runId: run.runId, reason: error instanceof Error ? error.message : String(error) });
+      deps.log.write('warn', 'jobMarkersPruneFailed', {
+        runId: run.runId,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
   async function listPages(): Promise<ListingError | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
     // The next page is on its way while this one is stored: two pages in memory at most.
-    for (let next = fetchPage(pages); ; ) {
+    for (let next = fetchPage(pages); ;) {
       const fetched = await next;
       if (fetched.kind === 'failed') return fetched.error;
       if (fetched.kind === 'done') return undefined;
@@ -93,8 +110,15 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
       return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
     } catch (error) {
       const cause = classifyThrown(error);
-      const listingError = { code: 'listUsersFailed', message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.` };
-      deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: cause.code, reason: listingError.message });
+      const listingError = {
+        code: 'listUsersFailed',
+        message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.`,
+      };
+      deps.log.write('error', 'runPlanningFailed', {
+        runId: run.runId,
+        errorCode: cause.code,
+        reason: listingError.message,
+      });
       return { kind: 'failed', error: listingError };
     }
   }
@@ -104,7 +128,11 @@ export async function planRun(run: Pick<Run, 'runId' | 'photoSyncActive'>, deps:
     let departedUsers = 0;
     // Departed users are counted among the run's users, so that its outcomes still add up to them.
     const enqueue = async (groups: string[][], departed: number): Promise<void> => {
-      const jobs = groups.map((userIds): PhotoJob => ({ runId: run.runId, jobId: String(++jobSeq), userIds }));
+      const jobs = groups.map((userIds): PhotoJob => ({
+        runId: run.runId,
+        jobId: String(++jobSeq),
+        userIds,
+      }));
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
       if (jobs.length > 0 || departed > 0) await deps.runs.addPlanned(run.runId, departed, jobs.length);
     };

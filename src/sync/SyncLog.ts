@@ -52,7 +52,9 @@ export class SyncLog {
       jobs: run.jobs,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
-      reason: run.error?.message ?? (run.photoSyncActive ? 'photo sync active' : 'photo sync off: core attributes only'),
+      reason:
+        run.error?.message ??
+        (run.photoSyncActive ? 'photo sync active' : 'photo sync off: core attributes only'),
     });
   }
 }

@@ -48,7 +48,9 @@ class HostProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+    this.exited = new Promise((resolveExit) =>
+      child.once('exit', (code, signal) => resolveExit({ code, signal })),
+    );
   }
 
   static async start(): Promise<HostProcess> {
@@ -72,7 +74,11 @@ class HostProcess {
       AZURE_CLIENT_SECRET: '',
       AZURE_CLIENT_CERTIFICATE_PATH: '',
     };
-    const child = spawn(process.execPath, [startScript], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [startScript], {
+      cwd: projectRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const host = new HostProcess(child, port, token);
     await host.waitFor('Ready.', READY_TIMEOUT_MS);
     return host;
@@ -117,7 +123,8 @@ class HostProcess {
   private async waitFor(text: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.output.includes(text)) {
-      if (this.child.exitCode !== null) throw new Error(`the host exited (${this.child.exitCode}) before "${text}":\n${this.output}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`the host exited (${this.child.exitCode}) before "${text}":\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${this.output}`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 50));
     }
@@ -127,7 +134,10 @@ class HostProcess {
 let host: HostProcess;
 
 beforeAll(async () => {
-  if (!existsSync(startScript)) throw new Error(`${startScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`);
+  if (!existsSync(startScript))
+    throw new Error(
+      `${startScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`,
+    );
   host = await HostProcess.start();
 }, READY_TIMEOUT_MS + 5_000);
 
@@ -137,7 +147,8 @@ afterAll(async () => {
 
 async function json<T>(response: Response, status = 200): Promise<T> {
   const text = await response.text();
-  if (response.status !== status) throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
+  if (response.status !== status)
+    throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
   return JSON.parse(text) as T;
 }
 
@@ -147,12 +158,15 @@ async function runSync(): Promise<Run> {
   expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
   const deadline = Date.now() + RUN_TIMEOUT_MS;
   for (;;) {
-    const run = await json<Run>(await fetch(`http://127.0.0.1:${host.port}${started.headers.get('location')}`));
+    const run = await json<Run>(
+      await fetch(`http://127.0.0.1:${host.port}${started.headers.get('location')}`),
+    );
     if (run.status !== 'running') {
       expect(run.status).toBe('completed');
       return run;
     }
-    if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${RUN_TIMEOUT_MS} ms: ${JSON.stringify(run)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} still running after ${RUN_TIMEOUT_MS} ms: ${JSON.stringify(run)}`);
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }
 }
@@ -164,7 +178,12 @@ async function users(): Promise<UserView[]> {
 }
 
 async function photoRequests(): Promise<number> {
-  const counters = await json<{ batchItems: number; directMetadata: number; directValue: number; listPages: number }>(await host.sim('counters'));
+  const counters = await json<{
+    batchItems: number;
+    directMetadata: number;
+    directValue: number;
+    listPages: number;
+  }>(await host.sim('counters'));
   expect(counters.listPages).toBeGreaterThan(0);
   return counters.batchItems + counters.directMetadata + counters.directValue;
 }
@@ -177,7 +196,11 @@ interface ServedPhoto {
 
 async function servedPhoto(userId: string): Promise<ServedPhoto> {
   const response = await host.api(`users/${encodeURIComponent(userId)}/photo`);
-  return { status: response.status, etag: response.headers.get('etag'), bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    etag: response.headers.get('etag'),
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 async function servedPhotos(ids: readonly string[]): Promise<Map<string, ServedPhoto>> {
@@ -188,11 +211,16 @@ async function simPhoto(userId: string): Promise<{ bytes: Buffer; contentType: s
   const response = await host.sim(`users/${encodeURIComponent(userId)}/photo`);
   if (response.status === 404) return null;
   expect(response.status).toBe(200);
-  return { bytes: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? '' };
+  return {
+    bytes: Buffer.from(await response.arrayBuffer()),
+    contentType: response.headers.get('content-type') ?? '',
+  };
 }
 
 async function photoLog(userId: string): Promise<PhotoEvent[]> {
-  return (await json<{ events: PhotoEvent[] }>(await host.api(`users/${encodeURIComponent(userId)}/photo/log`))).events;
+  return (
+    await json<{ events: PhotoEvent[] }>(await host.api(`users/${encodeURIComponent(userId)}/photo/log`))
+  ).events;
 }
 
 const ZERO = { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 };
@@ -202,8 +230,16 @@ let withPhoto: string[] = [];
 let etagsBefore = new Map<string, string | null>();
 
 test('defaults off: a run syncs every user and sends not one photo request', async () => {
-  expect(await json(await host.api('health'))).toEqual({ status: 'healthy', storage: { reachable: true }, graph: { reachable: true } });
-  expect(await json(await host.api('settings'))).toMatchObject({ userPhotos: false, syncUserPhotos: false, photoSyncActive: false });
+  expect(await json(await host.api('health'))).toEqual({
+    status: 'healthy',
+    storage: { reachable: true },
+    graph: { reachable: true },
+  });
+  expect(await json(await host.api('settings'))).toMatchObject({
+    userPhotos: false,
+    syncUserPhotos: false,
+    photoSyncActive: false,
+  });
   await json(await host.sim('counters/reset', { method: 'POST' }));
 
   const run = await runSync();
@@ -221,7 +257,11 @@ test('defaults off: a run syncs every user and sends not one photo request', asy
 });
 
 test('both settings on: every served photo is the simulator\'s, byte for byte, with ETag "<sha256>"', async () => {
-  const settings = await host.api('settings', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userPhotos: true, syncUserPhotos: true }) });
+  const settings = await host.api('settings', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ userPhotos: true, syncUserPhotos: true }),
+  });
   expect(await json(settings)).toMatchObject({ photoSyncActive: true });
 
   const run = await runSync();
@@ -230,7 +270,11 @@ test('both settings on: every served photo is the simulator\'s, byte for byte, w
   withPhoto = ids.filter((id) => simPhotos.get(id) !== null);
   expect(withPhoto.length).toBeGreaterThan(2);
   expect(withPhoto.length).toBeLessThan(USERS);
-  expect(run).toMatchObject({ photoSyncActive: true, users: USERS, photos: { ...ZERO, added: withPhoto.length, noPhoto: USERS - withPhoto.length } });
+  expect(run).toMatchObject({
+    photoSyncActive: true,
+    users: USERS,
+    photos: { ...ZERO, added: withPhoto.length, noPhoto: USERS - withPhoto.length },
+  });
 
   const served = await servedPhotos(ids);
   for (const id of ids) {
@@ -238,16 +282,24 @@ test('both settings on: every served photo is the simulator\'s, byte for byte, w
     const photo = served.get(id)!;
     if (expected === null) {
       expect({ id, status: photo.status }).toEqual({ id, status: 404 });
-      expect(JSON.parse(photo.bytes.toString('utf8'))).toEqual({ error: { code: 'photoNotFound', message: expect.any(String) } });
+      expect(JSON.parse(photo.bytes.toString('utf8'))).toEqual({
+        error: { code: 'photoNotFound', message: expect.any(String) },
+      });
       continue;
     }
-    expect({ id, status: photo.status, etag: photo.etag }).toEqual({ id, status: 200, etag: `"${sha256(expected.bytes)}"` });
+    expect({ id, status: photo.status, etag: photo.etag }).toEqual({
+      id,
+      status: 200,
+      etag: `"${sha256(expected.bytes)}"`,
+    });
     expect(photo.bytes.equals(expected.bytes)).toBe(true);
   }
   const first = withPhoto[0];
   const typed = await host.api(`users/${first}/photo`);
   expect(typed.headers.get('content-type')).toBe(simPhotos.get(first)!.contentType);
-  const revalidated = await host.api(`users/${first}/photo`, { headers: { 'If-None-Match': served.get(first)!.etag! } });
+  const revalidated = await host.api(`users/${first}/photo`, {
+    headers: { 'If-None-Match': served.get(first)!.etag! },
+  });
   expect(revalidated.status).toBe(304);
   expect(revalidated.headers.get('etag')).toBe(served.get(first)!.etag);
   expect((await revalidated.arrayBuffer()).byteLength).toBe(0);
@@ -262,14 +314,21 @@ test('a changed and a removed photo: only those two change, and their logs say s
 
   const run = await runSync();
 
-  expect(run.photos).toEqual({ ...ZERO, updated: 1, removed: 1, unchanged: withPhoto.length - 2, noPhoto: USERS - withPhoto.length });
+  expect(run.photos).toEqual({
+    ...ZERO,
+    updated: 1,
+    removed: 1,
+    unchanged: withPhoto.length - 2,
+    noPhoto: USERS - withPhoto.length,
+  });
   const served = await servedPhotos(ids);
   const newBytes = (await simPhoto(changed))!.bytes;
   expect(served.get(changed)).toMatchObject({ status: 200, etag: `"${sha256(newBytes)}"` });
   expect(served.get(changed)!.etag).not.toBe(etagsBefore.get(changed));
   expect(served.get(changed)!.bytes.equals(newBytes)).toBe(true);
   expect(served.get(removed)!.status).toBe(404);
-  for (const id of ids.filter((id) => id !== changed && id !== removed)) expect({ id, etag: served.get(id)!.etag }).toEqual({ id, etag: etagsBefore.get(id) });
+  for (const id of ids.filter((id) => id !== changed && id !== removed))
+    expect({ id, etag: served.get(id)!.etag }).toEqual({ id, etag: etagsBefore.get(id) });
 
   expect((await photoLog(changed)).map(({ runId, result }) => ({ runId, result }))).toEqual([
     { runId: run.runId, result: 'updated' },
@@ -279,13 +338,23 @@ test('a changed and a removed photo: only those two change, and their logs say s
     { runId: run.runId, result: 'removed' },
     { runId: previousRun, result: 'added' },
   ]);
-  expect(await json(await host.api(`users/${removed}`))).toMatchObject({ photo: { status: 'none', sha256: null, lastResult: 'removed' } });
+  expect(await json(await host.api(`users/${removed}`))).toMatchObject({
+    photo: { status: 'none', sha256: null, lastResult: 'removed' },
+  });
   etagsBefore = new Map([...served].map(([id, photo]) => [id, photo.etag]));
 });
 
 test('toggled off: stored photos stay as they are and not one photo request is sent', async () => {
-  const settings = await host.api('settings', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ syncUserPhotos: false }) });
-  expect(await json(settings)).toMatchObject({ userPhotos: true, syncUserPhotos: false, photoSyncActive: false });
+  const settings = await host.api('settings', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ syncUserPhotos: false }),
+  });
+  expect(await json(settings)).toMatchObject({
+    userPhotos: true,
+    syncUserPhotos: false,
+    photoSyncActive: false,
+  });
   // A change the run would pick up if it looked at photos at all.
   const bait = withPhoto[2];
   await json(await host.sim(`users/${bait}/photo`, { method: 'POST', body: { action: 'change' } }));
@@ -297,7 +366,9 @@ test('toggled off: stored photos stay as they are and not one photo request is s
   expect(await photoRequests()).toBe(0);
   const served = await servedPhotos(ids);
   for (const id of ids) expect({ id, etag: served.get(id)!.etag }).toEqual({ id, etag: etagsBefore.get(id) });
-  expect(await json(await host.api(`users/${bait}`))).toMatchObject({ photo: { status: 'present', lastResult: 'unchanged' } });
+  expect(await json(await host.api(`users/${bait}`))).toMatchObject({
+    photo: { status: 'present', lastResult: 'unchanged' },
+  });
 });
 
 test('SIGINT stops the host cleanly: exit code 0, "Stopped.", Azurite gone, no token printed', async () => {

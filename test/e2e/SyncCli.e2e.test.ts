@@ -25,7 +25,10 @@ interface CliResult {
 }
 
 beforeAll(async () => {
-  if (!existsSync(cliScript)) throw new Error(`${cliScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`);
+  if (!existsSync(cliScript))
+    throw new Error(
+      `${cliScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`,
+    );
   t = await TestEnvironment.start({ userCount: USERS });
   scratch = mkdtempSync(join(tmpdir(), 'sync-cli-'));
   writeFileSync(join(scratch, 'simulator-ca.pem'), t.sim.caCertPem);
@@ -51,7 +54,11 @@ function runCli(args: string[]): Promise<CliResult> {
     AZURE_CLIENT_CERTIFICATE_PATH: '',
   };
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [cliScript, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliScript, ...args], {
+      cwd: projectRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -96,10 +103,17 @@ test('photo sync off: it says so, syncs core attributes, sends no photo request;
   expect(result.stderr).toContain('photo sync is off: set userPhotos and syncUserPhotos');
   const run = JSON.parse(lastLine(result.stdout)) as Run;
   expect(lastLine(result.stdout)).toBe(await runAsApiReturnsIt(run.runId));
-  expect(run).toMatchObject({ status: 'completed', photoSyncActive: false, users: USERS, photos: { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 } });
+  expect(run).toMatchObject({
+    status: 'completed',
+    photoSyncActive: false,
+    users: USERS,
+    photos: { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 },
+  });
   expect(result.stdout).toMatch(new RegExp(`users\\s+${USERS}\\n`));
   expect(photoRequests()).toBe(0);
-  expect((await t.services.identities.get(t.tenant.userAt(0).id))?.displayName).toBe(t.tenant.userAt(0).displayName);
+  expect((await t.services.identities.get(t.tenant.userAt(0).id))?.displayName).toBe(
+    t.tenant.userAt(0).displayName,
+  );
   expect(result.stdout + result.stderr).not.toContain(t.sim.token);
 });
 
@@ -115,7 +129,14 @@ test('photo sync on, one user denied: the run completes (exit 0), the summary na
   expect(result.code).toBe(0);
   const run = JSON.parse(lastLine(result.stdout)) as Run;
   expect(run).toMatchObject({ status: 'completed', photoSyncActive: true, users: USERS });
-  expect(run.photos).toEqual({ added: withPhoto.length - 1, updated: 0, unchanged: 0, removed: 0, noPhoto: USERS - withPhoto.length, failed: 1 });
+  expect(run.photos).toEqual({
+    added: withPhoto.length - 1,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    noPhoto: USERS - withPhoto.length,
+    failed: 1,
+  });
   expect(result.stdout).toMatch(/permissionDenied\s+1\s/);
   expect(result.stdout).toContain(denied.userPrincipalName);
   const stored = await t.services.photos.read(withPhoto[1]);

@@ -60,12 +60,19 @@ export async function storedStates(t: TestEnvironment): Promise<Map<string, Stor
 /** A finished run's counts: one outcome per user it listed (all 0 when photo sync was off), every job done. */
 export function countProblems(run: Run): string[] {
   const problems: string[] = [];
-  if (run.status === 'running') problems.push(`run ${run.runId} is still running (jobs ${JSON.stringify(run.jobs)})`);
+  if (run.status === 'running')
+    problems.push(`run ${run.runId} is still running (jobs ${JSON.stringify(run.jobs)})`);
   const total = totalOf(run.photos);
-  if (run.photoSyncActive && total !== run.users) problems.push(`run ${run.runId}: outcomes add up to ${total}, but it listed ${run.users} users (${JSON.stringify(run.photos)})`);
-  if (!run.photoSyncActive && total !== 0) problems.push(`run ${run.runId}: photo sync was off, yet it counted ${JSON.stringify(run.photos)}`);
-  if (run.jobs.total !== null && run.jobs.done !== run.jobs.total) problems.push(`run ${run.runId}: ${run.jobs.done} of ${run.jobs.total} jobs done`);
-  for (const outcome of PHOTO_OUTCOMES) if (run.photos[outcome] < 0) problems.push(`run ${run.runId}: negative ${outcome}`);
+  if (run.photoSyncActive && total !== run.users)
+    problems.push(
+      `run ${run.runId}: outcomes add up to ${total}, but it listed ${run.users} users (${JSON.stringify(run.photos)})`,
+    );
+  if (!run.photoSyncActive && total !== 0)
+    problems.push(`run ${run.runId}: photo sync was off, yet it counted ${JSON.stringify(run.photos)}`);
+  if (run.jobs.total !== null && run.jobs.done !== run.jobs.total)
+    problems.push(`run ${run.runId}: ${run.jobs.done} of ${run.jobs.total} jobs done`);
+  for (const outcome of PHOTO_OUTCOMES)
+    if (run.photos[outcome] < 0) problems.push(`run ${run.runId}: negative ${outcome}`);
   return problems;
 }
 
@@ -88,7 +95,11 @@ export interface NothingLostOptions {
  * current photo (or deleted because the simulator has none), and a user whose check failed kept
  * what was stored.
  */
-export async function nothingLostProblems(t: TestEnvironment, before: Map<string, StoredPhotoState>, options: NothingLostOptions = {}): Promise<string[]> {
+export async function nothingLostProblems(
+  t: TestEnvironment,
+  before: Map<string, StoredPhotoState>,
+  options: NothingLostOptions = {},
+): Promise<string[]> {
   const after = await storedStates(t);
   const problems: string[] = [];
   for (const userId of tenantUserIds(t)) {
@@ -96,10 +107,14 @@ export async function nothingLostProblems(t: TestEnvironment, before: Map<string
     const now = after.get(userId) ?? {};
     const current = currentPhotoSha(t, userId);
     if (now.blobSha !== was.blobSha && now.blobSha !== current) {
-      problems.push(`${userId}: blob ${was.blobSha ?? 'none'} became ${now.blobSha ?? 'none'}, which is not Graph's current photo (${current ?? 'none'})`);
+      problems.push(
+        `${userId}: blob ${was.blobSha ?? 'none'} became ${now.blobSha ?? 'none'}, which is not Graph's current photo (${current ?? 'none'})`,
+      );
     }
     if (now.recordSha !== was.recordSha && now.recordSha !== current) {
-      problems.push(`${userId}: record hash ${was.recordSha ?? 'none'} became ${now.recordSha ?? 'none'}, which is not Graph's current photo (${current ?? 'none'})`);
+      problems.push(
+        `${userId}: record hash ${was.recordSha ?? 'none'} became ${now.recordSha ?? 'none'}, which is not Graph's current photo (${current ?? 'none'})`,
+      );
     }
     // A record names bytes that are stored, or the bytes it named before the fault.
     if (now.recordSha !== undefined && now.recordSha !== now.blobSha && now.recordSha !== was.recordSha) {
@@ -108,17 +123,26 @@ export async function nothingLostProblems(t: TestEnvironment, before: Map<string
     const run = options.run;
     if (run === undefined || now.lastRunId !== run.runId) continue;
     if (now.lastResult === 'failed') {
-      if (now.recordSha !== was.recordSha) problems.push(`${userId}: failed in ${run.runId}, yet its record hash changed`);
-      if (!options.failedMayHaveNewBlob && now.blobSha !== was.blobSha) problems.push(`${userId}: failed in ${run.runId}, yet its blob changed`);
-      if (options.failedMayHaveNewBlob && now.blobSha !== was.blobSha && now.blobSha !== current) problems.push(`${userId}: failed, and its blob is neither the old nor Graph's photo`);
+      if (now.recordSha !== was.recordSha)
+        problems.push(`${userId}: failed in ${run.runId}, yet its record hash changed`);
+      if (!options.failedMayHaveNewBlob && now.blobSha !== was.blobSha)
+        problems.push(`${userId}: failed in ${run.runId}, yet its blob changed`);
+      if (options.failedMayHaveNewBlob && now.blobSha !== was.blobSha && now.blobSha !== current)
+        problems.push(`${userId}: failed, and its blob is neither the old nor Graph's photo`);
     } else if (now.blobSha !== current || now.recordSha !== current) {
-      problems.push(`${userId}: ${now.lastResult} in ${run.runId}, yet stored blob ${now.blobSha ?? 'none'} / record ${now.recordSha ?? 'none'} ≠ Graph's ${current ?? 'none'}`);
+      problems.push(
+        `${userId}: ${now.lastResult} in ${run.runId}, yet stored blob ${now.blobSha ?? 'none'} / record ${now.recordSha ?? 'none'} ≠ Graph's ${current ?? 'none'}`,
+      );
     }
   }
   return problems;
 }
 
-export async function expectNothingLost(t: TestEnvironment, before: Map<string, StoredPhotoState>, options: NothingLostOptions = {}): Promise<void> {
+export async function expectNothingLost(
+  t: TestEnvironment,
+  before: Map<string, StoredPhotoState>,
+  options: NothingLostOptions = {},
+): Promise<void> {
   expect(await nothingLostProblems(t, before, options)).toEqual([]);
 }
 
@@ -141,24 +165,34 @@ export async function consistencyProblems(t: TestEnvironment): Promise<string[]>
     }
     if (photo === null) {
       if (blobSha !== undefined) problems.push(`${userId}: has no photo in Graph, yet a blob is stored`);
-      if (record.photoSha256) problems.push(`${userId}: has no photo in Graph, yet the record names ${record.photoSha256}`);
-      if (record.lastResult !== 'noPhoto' && record.lastResult !== 'removed') problems.push(`${userId}: has no photo, lastResult ${record.lastResult}`);
+      if (record.photoSha256)
+        problems.push(`${userId}: has no photo in Graph, yet the record names ${record.photoSha256}`);
+      if (record.lastResult !== 'noPhoto' && record.lastResult !== 'removed')
+        problems.push(`${userId}: has no photo, lastResult ${record.lastResult}`);
       continue;
     }
     withPhoto.add(userId);
     const expected = sha256(photo.bytes);
-    if (blobSha !== expected) problems.push(`${userId}: blob ${blobSha ?? 'missing'} ≠ Graph's photo ${expected}`);
-    if (record.photoSha256 !== expected) problems.push(`${userId}: record ${record.photoSha256 || 'empty'} ≠ Graph's photo ${expected}`);
-    if (record.photoEtag !== photo.etag) problems.push(`${userId}: record ETag ${record.photoEtag} ≠ Graph's ${photo.etag}`);
-    if (record.photoContentType !== photo.contentType) problems.push(`${userId}: record type ${record.photoContentType} ≠ ${photo.contentType}`);
-    if (record.lastResult === 'failed' || record.lastResult === 'noPhoto' || record.lastResult === 'removed') problems.push(`${userId}: has a photo, lastResult ${record.lastResult}`);
+    if (blobSha !== expected)
+      problems.push(`${userId}: blob ${blobSha ?? 'missing'} ≠ Graph's photo ${expected}`);
+    if (record.photoSha256 !== expected)
+      problems.push(`${userId}: record ${record.photoSha256 || 'empty'} ≠ Graph's photo ${expected}`);
+    if (record.photoEtag !== photo.etag)
+      problems.push(`${userId}: record ETag ${record.photoEtag} ≠ Graph's ${photo.etag}`);
+    if (record.photoContentType !== photo.contentType)
+      problems.push(`${userId}: record type ${record.photoContentType} ≠ ${photo.contentType}`);
+    if (record.lastResult === 'failed' || record.lastResult === 'noPhoto' || record.lastResult === 'removed')
+      problems.push(`${userId}: has a photo, lastResult ${record.lastResult}`);
     if (blobSha === expected) {
       const blob = await t.services.photos.read(userId);
-      if (blob?.contentType !== photo.contentType) problems.push(`${userId}: blob type ${blob?.contentType} ≠ ${photo.contentType}`);
-      if (blob?.sha256 !== expected) problems.push(`${userId}: blob metadata sha256 ${blob?.sha256} ≠ its bytes ${expected}`);
+      if (blob?.contentType !== photo.contentType)
+        problems.push(`${userId}: blob type ${blob?.contentType} ≠ ${photo.contentType}`);
+      if (blob?.sha256 !== expected)
+        problems.push(`${userId}: blob metadata sha256 ${blob?.sha256} ≠ its bytes ${expected}`);
     }
   }
-  for (const name of blobs.keys()) if (!withPhoto.has(name)) problems.push(`orphan blob ${JSON.stringify(name)}: not a user with a photo`);
+  for (const name of blobs.keys())
+    if (!withPhoto.has(name)) problems.push(`orphan blob ${JSON.stringify(name)}: not a user with a photo`);
   return problems;
 }
 
@@ -171,10 +205,16 @@ export async function expectHealedByCleanRun(t: TestEnvironment): Promise<Run> {
   t.sim.resetFaults();
   t.sim.resetCounters();
   const settings = await t.services.settings.read();
-  if (!settings.userPhotos || !settings.syncUserPhotos) throw new Error('expectHealedByCleanRun needs photo sync on');
+  if (!settings.userPhotos || !settings.syncUserPhotos)
+    throw new Error('expectHealedByCleanRun needs photo sync on');
   const run = await t.runSync();
   expect(countProblems(run)).toEqual([]);
-  expect(run).toMatchObject({ status: 'completed', photoSyncActive: true, users: t.tenant.count, jobs: { poisoned: 0 } });
+  expect(run).toMatchObject({
+    status: 'completed',
+    photoSyncActive: true,
+    users: t.tenant.count,
+    jobs: { poisoned: 0 },
+  });
   expect(run.photos.failed).toBe(0);
   expect(t.sim.counters.earlyRequests).toBe(0);
   expect(await consistencyProblems(t)).toEqual([]);

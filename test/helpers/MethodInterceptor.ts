@@ -5,7 +5,11 @@
 export class MethodInterceptor {
   private restore: Array<() => void> = [];
 
-  intercept<T extends object, K extends keyof T>(target: T, key: K, replacement: (original: T[K]) => T[K]): void {
+  intercept<T extends object, K extends keyof T>(
+    target: T,
+    key: K,
+    replacement: (original: T[K]) => T[K],
+  ): void {
     const original = target[key];
     target[key] = replacement((original as (...args: unknown[]) => unknown).bind(target) as T[K]);
     this.restore.push(() => {

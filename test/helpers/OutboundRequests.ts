@@ -30,13 +30,25 @@ export class OutboundRequests {
   private readonly onHttp = (message: unknown): void => {
     const request = (message as { request: ClientRequest }).request;
     const host = String(request.getHeader('host') ?? request.host);
-    this.requests.push({ via: 'http', protocol: request.protocol, hostPort: withPort(host, request.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
+    this.requests.push({
+      via: 'http',
+      protocol: request.protocol,
+      hostPort: withPort(host, request.protocol === 'https:' ? 443 : 80),
+      method: request.method,
+      path: request.path,
+    });
   };
 
   private readonly onFetch = (message: unknown): void => {
     const request = (message as { request: UndiciRequest }).request;
     const origin = new URL(String(request.origin));
-    this.requests.push({ via: 'fetch', protocol: origin.protocol, hostPort: withPort(origin.host, origin.protocol === 'https:' ? 443 : 80), method: request.method, path: request.path });
+    this.requests.push({
+      via: 'fetch',
+      protocol: origin.protocol,
+      hostPort: withPort(origin.host, origin.protocol === 'https:' ? 443 : 80),
+      method: request.method,
+      path: request.path,
+    });
   };
 
   start(): this {

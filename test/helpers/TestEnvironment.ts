@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type LogHandler } from '@azure/functions';
-import { createServices, useServices, type AppServices, type ServiceOverrides } from '../../src/app/AppServices';
+import {
+  createServices,
+  useServices,
+  type AppServices,
+  type ServiceOverrides,
+} from '../../src/app/AppServices';
 import { Azurite } from '../../dev/azurite/Azurite';
 import { GraphSimulator } from '../../dev/simulator/GraphSimulator';
 import { SimulatedTenant } from '../../dev/simulator/SimulatedTenant';
@@ -41,7 +46,13 @@ export interface TestEnvironmentOptions {
 }
 
 /** Fast retries for tests: the queue semantics of host.json, without its waits. */
-const TEST_QUEUE_SETTINGS: QueueSettings = { batchSize: 16, newBatchThreshold: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200 };
+const TEST_QUEUE_SETTINGS: QueueSettings = {
+  batchSize: 16,
+  newBatchThreshold: 8,
+  maxDequeueCount: 5,
+  visibilityTimeoutMs: 0,
+  maxPollingIntervalMs: 200,
+};
 
 /**
  * Real Azurite, the Graph simulator over https, and the app's services and handlers wired to
@@ -67,10 +78,38 @@ export class TestEnvironment {
     const queueService = createQueueServiceClient(services.config);
     const poisonOf = (poison: { name: string }) => queueService.getQueueClient(`${poison.name}-poison`);
     this.runners = [
-      new QueueRunner({ functionName: 'runRequests', queue: queues.runRequests, poison: queues.runRequestsPoison, handler: runRequestsHandler, settings: queue, logHandler: this.logHandler }),
-      new QueueRunner({ functionName: 'photoWorker', queue: queues.photoJobs, poison: queues.photoJobsPoison, handler: photoWorkerHandler, settings: queue, logHandler: this.logHandler }),
-      new QueueRunner({ functionName: 'photoJobPoison', queue: queues.photoJobsPoison, poison: poisonOf(queues.photoJobsPoison), handler: photoJobPoisonHandler, settings: queue, logHandler: this.logHandler }),
-      new QueueRunner({ functionName: 'runRequestsPoison', queue: queues.runRequestsPoison, poison: poisonOf(queues.runRequestsPoison), handler: runRequestsPoisonHandler, settings: queue, logHandler: this.logHandler }),
+      new QueueRunner({
+        functionName: 'runRequests',
+        queue: queues.runRequests,
+        poison: queues.runRequestsPoison,
+        handler: runRequestsHandler,
+        settings: queue,
+        logHandler: this.logHandler,
+      }),
+      new QueueRunner({
+        functionName: 'photoWorker',
+        queue: queues.photoJobs,
+        poison: queues.photoJobsPoison,
+        handler: photoWorkerHandler,
+        settings: queue,
+        logHandler: this.logHandler,
+      }),
+      new QueueRunner({
+        functionName: 'photoJobPoison',
+        queue: queues.photoJobsPoison,
+        poison: poisonOf(queues.photoJobsPoison),
+        handler: photoJobPoisonHandler,
+        settings: queue,
+        logHandler: this.logHandler,
+      }),
+      new QueueRunner({
+        functionName: 'runRequestsPoison',
+        queue: queues.runRequestsPoison,
+        poison: poisonOf(queues.runRequestsPoison),
+        handler: runRequestsPoisonHandler,
+        settings: queue,
+        logHandler: this.logHandler,
+      }),
     ];
   }
 
@@ -92,18 +131,46 @@ export class TestEnvironment {
     const dispatcher =
       pageSize === undefined
         ? agent
-        : agent.compose((dispatch) => (opts, handler) => dispatch({ ...opts, path: opts.path.replace(/([?&]\$top=)999(?=&|$)/, `$1${pageSize}`) }, handler));
-    const services = await createServices({ env, graph: { maxRetryWaitMs: 10_000, ...options.graph }, graphFetchOptions: { dispatcher } as FetchOptions, graphAuthProvider: options.graphAuthProvider });
+        : agent.compose(
+            (dispatch) => (opts, handler) =>
+              dispatch(
+                { ...opts, path: opts.path.replace(/([?&]\$top=)999(?=&|$)/, `$1${pageSize}`) },
+                handler,
+              ),
+          );
+    const services = await createServices({
+      env,
+      graph: { maxRetryWaitMs: 10_000, ...options.graph },
+      graphFetchOptions: { dispatcher } as FetchOptions,
+      graphAuthProvider: options.graphAuthProvider,
+    });
     useServices(Promise.resolve(services));
-    return new TestEnvironment(azurite, sim, tenant, env, services, { ...TEST_QUEUE_SETTINGS, ...options.queue });
+    return new TestEnvironment(azurite, sim, tenant, env, services, {
+      ...TEST_QUEUE_SETTINGS,
+      ...options.queue,
+    });
   }
 
   context(functionName = 'test', triggerMetadata: Record<string, unknown> = {}): InvocationContext {
-    return new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: this.logHandler, triggerMetadata });
+    return new InvocationContext({
+      invocationId: randomUUID(),
+      functionName,
+      logHandler: this.logHandler,
+      triggerMetadata,
+    });
   }
 
   /** Calls the HTTP handler as the runtime would. */
-  async http(handler: typeof settingsHandler, init: { method: string; path: string; body?: string; headers?: Record<string, string>; params?: Record<string, string> }) {
+  async http(
+    handler: typeof settingsHandler,
+    init: {
+      method: string;
+      path: string;
+      body?: string;
+      headers?: Record<string, string>;
+      params?: Record<string, string>;
+    },
+  ) {
     const request = new HttpRequest({
       method: init.method,
       url: `http://localhost:7071/api/${init.path}`,
@@ -115,7 +182,11 @@ export class TestEnvironment {
   }
 
   async setSettings(userPhotos: boolean, syncUserPhotos: boolean): Promise<void> {
-    const response = await this.http(settingsHandler, { method: 'PATCH', path: 'settings', body: JSON.stringify({ userPhotos, syncUserPhotos }) });
+    const response = await this.http(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body: JSON.stringify({ userPhotos, syncUserPhotos }),
+    });
     if (response.status !== 200) throw new Error(`settings not saved: ${JSON.stringify(response.jsonBody)}`);
   }
 
@@ -154,7 +225,10 @@ export class TestEnvironment {
           return undefined;
         }
       })
-      .filter((entry): entry is Record<string, unknown> => entry !== undefined && (event === undefined || entry.event === event));
+      .filter(
+        (entry): entry is Record<string, unknown> =>
+          entry !== undefined && (event === undefined || entry.event === event),
+      );
   }
 
   async stop(): Promise<void> {

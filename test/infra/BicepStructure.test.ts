@@ -22,7 +22,9 @@ function write(files: Record<string, string>): void {
 }
 
 const parameters = (names: string[]): string =>
-  JSON.stringify({ parameters: Object.fromEntries(names.map((name) => [name, { value: `\${${name.toUpperCase()}}` }])) });
+  JSON.stringify({
+    parameters: Object.fromEntries(names.map((name) => [name, { value: `\${${name.toUpperCase()}}` }])),
+  });
 
 function problems(): string[] {
   return checkInfraStructure(infraDir).map(formatProblem);
@@ -52,7 +54,10 @@ describe('checkInfraStructure', () => {
   });
 
   it('reports an unbalanced brace with its line', () => {
-    write({ 'main.bicep': "param name string\nvar x = {\n  a: [1, 2}\n", 'main.parameters.json': parameters(['name']) });
+    write({
+      'main.bicep': 'param name string\nvar x = {\n  a: [1, 2}\n',
+      'main.parameters.json': parameters(['name']),
+    });
     expect(problems()).toEqual(["infra/main.bicep:3: '}' closes the '[' of line 3"]);
   });
 
@@ -63,7 +68,8 @@ describe('checkInfraStructure', () => {
 
   it('reports a module path that does not exist, and leaves registry modules to the compiler', () => {
     write({
-      'main.bicep': "module a 'app/missing.bicep' = {\n  name: 'a'\n}\nmodule b 'br/public:avm/res/web/site:0.15.1' = {\n  name: 'b'\n}\n",
+      'main.bicep':
+        "module a 'app/missing.bicep' = {\n  name: 'a'\n}\nmodule b 'br/public:avm/res/web/site:0.15.1' = {\n  name: 'b'\n}\n",
       'main.parameters.json': parameters([]),
     });
     expect(problems()).toEqual(["infra/main.bicep:1: module a: 'app/missing.bicep' does not exist"]);
@@ -82,7 +88,10 @@ describe('checkInfraStructure', () => {
   });
 
   it('checks main.parameters.json against the params of main.bicep, both ways', () => {
-    write({ 'main.bicep': "param location string\nparam sku string = 'S1'\n", 'main.parameters.json': parameters(['sku', 'typo']) });
+    write({
+      'main.bicep': "param location string\nparam sku string = 'S1'\n",
+      'main.parameters.json': parameters(['sku', 'typo']),
+    });
     expect(problems()).toEqual([
       "infra/main.bicep:1: param 'location' has no default and main.parameters.json does not give it",
       "infra/main.parameters.json: parameter 'typo' is not declared in main.bicep",
@@ -98,7 +107,10 @@ describe('checkInfraStructure', () => {
       'infra/main.bicep:1: extension \'microsoftGraphV1\' is not defined under "extensions" in a bicepconfig.json',
       "infra/main.bicep:2: 'names.json' does not exist",
     ]);
-    write({ 'bicepconfig.json': JSON.stringify({ extensions: { microsoftGraphV1: 'br:example' } }), 'names.json': '{}' });
+    write({
+      'bicepconfig.json': JSON.stringify({ extensions: { microsoftGraphV1: 'br:example' } }),
+      'names.json': '{}',
+    });
     expect(problems()).toEqual([]);
   });
 });

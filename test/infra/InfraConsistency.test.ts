@@ -19,7 +19,8 @@ const infraDir = join(root, 'infra');
 
 /** Keys the code reads that Azure leaves unset on purpose: there, the managed identity replaces every credential. */
 const OMITTED_IN_AZURE: Partial<Record<ConfigKey, string>> = {
-  AzureWebJobsStorage: 'a connection string carries the account key; Azure uses the identity-based AzureWebJobsStorage__* form',
+  AzureWebJobsStorage:
+    'a connection string carries the account key; Azure uses the identity-based AzureWebJobsStorage__* form',
   AZURE_CLIENT_SECRET: 'a client secret; the managed identity needs none',
   AZURE_CLIENT_CERTIFICATE_PATH: 'a certificate credential; the managed identity needs none',
   GRAPH_ACCESS_TOKEN: 'a fixed bearer token, for simulators only',
@@ -30,27 +31,45 @@ const OMITTED_IN_AZURE: Partial<Record<ConfigKey, string>> = {
  * Properties of the identity-based `AzureWebJobsStorage__*` connection: the code reads the
  * account and the client id (or service URIs), the Functions host reads them all.
  */
-const STORAGE_CONNECTION_PROPERTIES = ['accountName', 'blobServiceUri', 'queueServiceUri', 'tableServiceUri', 'credential', 'clientId'];
+const STORAGE_CONNECTION_PROPERTIES = [
+  'accountName',
+  'blobServiceUri',
+  'queueServiceUri',
+  'tableServiceUri',
+  'credential',
+  'clientId',
+];
 
 /** Settings infra sets for the Functions host, which the app's code does not read. */
 const HOST_SETTINGS: Record<string, string> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the host signs its telemetry in with the identity (local auth is off)',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
+    'the host signs its telemetry in with the identity (local auth is off)',
 };
 
 /** Settings in local.settings.json for Core Tools, which the app's code does not read. */
 const LOCAL_HOST_SETTINGS: Record<string, string> = {
-  FUNCTIONS_WORKER_RUNTIME: 'Core Tools picks the Node worker by it; Flex Consumption takes functionAppConfig.runtime instead',
+  FUNCTIONS_WORKER_RUNTIME:
+    'Core Tools picks the Node worker by it; Flex Consumption takes functionAppConfig.runtime instead',
 };
 
 /** Storage services by SDK package, and the built-in roles that grant their data plane. */
 const STORAGE_SERVICES = {
   blob: {
     sdk: '@azure/storage-blob',
-    roles: { 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor' },
+    roles: {
+      'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
+      'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
+    },
   },
-  queue: { sdk: '@azure/storage-queue', roles: { '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor' } },
-  table: { sdk: '@azure/data-tables', roles: { '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor' } },
+  queue: {
+    sdk: '@azure/storage-queue',
+    roles: { '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor' },
+  },
+  table: {
+    sdk: '@azure/data-tables',
+    roles: { '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor' },
+  },
 } as const;
 type StorageService = keyof typeof STORAGE_SERVICES;
 
@@ -68,9 +87,12 @@ const { files } = readBicepFiles(infraDir);
 const bicepFiles = [...files.values()];
 const settings = appSettings(bicepFiles);
 const settingKeys = new Set(settings.map((setting) => setting.key));
-const settingValue = (key: string): string | undefined => settings.find((setting) => setting.key === key)?.value;
+const settingValue = (key: string): string | undefined =>
+  settings.find((setting) => setting.key === key)?.value;
 
-const localSettings = JSON.parse(readFileSync(join(root, 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+const localSettings = JSON.parse(readFileSync(join(root, 'local.settings.json.example'), 'utf8')) as {
+  Values: Record<string, string>;
+};
 const localKeys = Object.keys(localSettings.Values);
 
 function storageConnectionProperty(key: string): string | undefined {
@@ -90,11 +112,21 @@ function sourceFiles(directory: string): string[] {
 function servicesTheCodeUses(): Set<StorageService> {
   const sources = sourceFiles(join(root, 'src')).map((path) => readFileSync(path, 'utf8'));
   const services = Object.keys(STORAGE_SERVICES) as StorageService[];
-  return new Set(services.filter((service) => sources.some((source) => source.includes(`'${STORAGE_SERVICES[service].sdk}'`) || source.includes(`"${STORAGE_SERVICES[service].sdk}"`))));
+  return new Set(
+    services.filter((service) =>
+      sources.some(
+        (source) =>
+          source.includes(`'${STORAGE_SERVICES[service].sdk}'`) ||
+          source.includes(`"${STORAGE_SERVICES[service].sdk}"`),
+      ),
+    ),
+  );
 }
 
 function variable(name: string): string {
-  const found = bicepFiles.flatMap((file: BicepFile) => variables(file)).find((candidate) => candidate.name === name);
+  const found = bicepFiles
+    .flatMap((file: BicepFile) => variables(file))
+    .find((candidate) => candidate.name === name);
   if (found === undefined) throw new Error(`no Bicep file under infra/ declares var ${name}`);
   return found.valueText;
 }
@@ -128,7 +160,11 @@ describe('configuration keys: code, infra and local.settings.json.example', () =
   });
 
   it('sets every %KEY% a trigger binds to, in infra and in local.settings.json.example', () => {
-    const bound = new Set(sourceFiles(join(root, 'src')).flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/'[^'\n]*%(\w+)%[^'\n]*'/g)].map((match) => match[1])));
+    const bound = new Set(
+      sourceFiles(join(root, 'src')).flatMap((path) =>
+        [...readFileSync(path, 'utf8').matchAll(/'[^'\n]*%(\w+)%[^'\n]*'/g)].map((match) => match[1]),
+      ),
+    );
     expect(bound.size).toBeGreaterThan(0);
     for (const key of bound) {
       expect(settingKeys).toContain(key);
@@ -158,13 +194,18 @@ describe('configuration keys: code, infra and local.settings.json.example', () =
   });
 
   it('has nothing in local.settings.json.example that neither the code nor Core Tools reads', () => {
-    const unread = localKeys.filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key) && LOCAL_HOST_SETTINGS[key] === undefined);
+    const unread = localKeys.filter(
+      (key) => !(CONFIG_KEYS as readonly string[]).includes(key) && LOCAL_HOST_SETTINGS[key] === undefined,
+    );
     expect(unread).toEqual([]);
   });
 
   it('local.settings.json.example loads as it is: local storage, the code defaults', () => {
     const config = loadConfig(localSettings.Values);
-    expect(config.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.storage).toEqual({
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+    });
     expect(config.syncSchedule).toBe(DEFAULT_SYNC_SCHEDULE);
     expect(config.photoQueue).toBe(DEFAULT_PHOTO_QUEUE);
     expect(config.photoContainer).toBe(DEFAULT_PHOTO_CONTAINER);
@@ -172,7 +213,8 @@ describe('configuration keys: code, infra and local.settings.json.example', () =
 
   it('deploys the code defaults unless the deployer overrides them', () => {
     const mainParams = params(files.get(join(infraDir, 'main.bicep'))!);
-    const defaultOf = (name: string): string | undefined => mainParams.find((param) => param.name === name)?.defaultText;
+    const defaultOf = (name: string): string | undefined =>
+      mainParams.find((param) => param.name === name)?.defaultText;
     expect(defaultOf('graphBaseUrl')).toBe(`'${DEFAULT_GRAPH_BASE_URL}'`);
     expect(defaultOf('photoSyncSchedule')).toBe(`'${DEFAULT_SYNC_SCHEDULE}'`);
     expect(defaultOf('photoQueueName')).toBe(`'${DEFAULT_PHOTO_QUEUE}'`);
@@ -182,7 +224,9 @@ describe('configuration keys: code, infra and local.settings.json.example', () =
 
 describe('storage the code uses: created by infra, reachable by the identity', () => {
   it('creates exactly the queues the app derives from PHOTO_QUEUE', () => {
-    expect(new Set(arrayItems(variable('queueNames')))).toEqual(new Set(Object.values(queueNames('${photoQueueName}'))));
+    expect(new Set(arrayItems(variable('queueNames')))).toEqual(
+      new Set(Object.values(queueNames('${photoQueueName}'))),
+    );
   });
 
   it('creates exactly the tables of the app', () => {
@@ -199,15 +243,23 @@ describe('storage the code uses: created by infra, reachable by the identity', (
   });
 
   it.each([...used])('grants a %s data role on the storage account', (service) => {
-    const granted = assignments.filter((assignment) => assignment.roleDefinitionIds.some((id) => rolesOf(service).includes(id)));
+    const granted = assignments.filter((assignment) =>
+      assignment.roleDefinitionIds.some((id) => rolesOf(service).includes(id)),
+    );
     expect(granted.length).toBeGreaterThan(0);
-    for (const assignment of granted) expect(assignment.scopeType).toMatch(/^Microsoft\.Storage\/storageAccounts@/);
+    for (const assignment of granted)
+      expect(assignment.scopeType).toMatch(/^Microsoft\.Storage\/storageAccounts@/);
   });
 
   it('grants no role beyond those: no unused storage service, no broad role', () => {
     const allowed = new Set([...[...used].flatMap(rolesOf), ...Object.keys(OTHER_ALLOWED_ROLES)]);
-    const extra = assignments.filter((assignment) => assignment.roleDefinitionIds.length !== 1 || !allowed.has(assignment.roleDefinitionIds[0]));
-    expect(extra.map((assignment) => `${assignment.file}:${assignment.line} ${assignment.symbol}`)).toEqual([]);
+    const extra = assignments.filter(
+      (assignment) =>
+        assignment.roleDefinitionIds.length !== 1 || !allowed.has(assignment.roleDefinitionIds[0]),
+    );
+    expect(extra.map((assignment) => `${assignment.file}:${assignment.line} ${assignment.symbol}`)).toEqual(
+      [],
+    );
   });
 });
 
@@ -225,8 +277,17 @@ describe('deployment package', () => {
     expect(funcignore).toContain('node_modules/');
     const azureYaml = readFileSync(join(root, 'azure.yaml'), 'utf8');
     expect(azureYaml).toMatch(/^\s+remoteBuild: true$/m);
-    for (const needed of ['src', 'host.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
-      expect(funcignore.filter((pattern) => pattern.replace(/\/$/, '') === needed || pattern === '*.json')).toEqual([]);
+    for (const needed of [
+      'src',
+      'host.json',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ]) {
+      expect(
+        funcignore.filter((pattern) => pattern.replace(/\/$/, '') === needed || pattern === '*.json'),
+      ).toEqual([]);
     }
   });
 
@@ -237,7 +298,9 @@ describe('deployment package', () => {
   });
 
   it('has no deployed code that imports the excluded dev/ or test/ code', () => {
-    const offending = sourceFiles(join(root, 'src')).filter((path) => /from '(\.\.\/)+(dev|test)\//.test(readFileSync(path, 'utf8')));
+    const offending = sourceFiles(join(root, 'src')).filter((path) =>
+      /from '(\.\.\/)+(dev|test)\//.test(readFileSync(path, 'utf8')),
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -42,8 +42,12 @@ test("a deleted user's stored photo is removed by the next run and counted there
   expect(record).toMatchObject({ lastResult: 'removed', photoSha256: '', lastRunId: run.runId });
   expect(record?.displayName).toBeTruthy();
   expect(await t.services.identities.get(goneWithoutPhoto)).toEqual(untouched);
-  expect(t.logEvents('photoResult').find((entry) => entry.userId === gone && entry.runId === run.runId)).toMatchObject({ result: 'removed' });
-  expect(t.logEvents('photoJobsEnqueued').find((entry) => entry.runId === run.runId)).toMatchObject({ departedUsers: 1 });
+  expect(
+    t.logEvents('photoResult').find((entry) => entry.userId === gone && entry.runId === run.runId),
+  ).toMatchObject({ result: 'removed' });
+  expect(t.logEvents('photoJobsEnqueued').find((entry) => entry.runId === run.runId)).toMatchObject({
+    departedUsers: 1,
+  });
 
   // Removed once: the next run no longer asks for them.
   t.sim.resetCounters();

@@ -35,7 +35,8 @@ const allUserIds = (): string[] => Array.from({ length: USERS }, (_, index) => t
 /** Table order is partition, then row key: for lowercase object ids, whose first digit is the partition, plain order. */
 const tableOrder = (ids: string[]): string[] => [...ids].sort();
 /** Jobs of 20 consecutive ids in table order, one query for each partition a job touches. */
-const rangeQueriesOfJobs = (ordered: string[]): number => chunks(ordered, PER_BATCH).reduce((sum, job) => sum + new Set(job.map(partitionOf)).size, 0);
+const rangeQueriesOfJobs = (ordered: string[]): number =>
+  chunks(ordered, PER_BATCH).reduce((sum, job) => sum + new Set(job.map(partitionOf)).size, 0);
 
 async function measuredRun() {
   t.sim.resetCounters();
@@ -63,7 +64,9 @@ test('nothing changed: one $batch per 20 users, no download, no blob operation, 
 });
 
 test("a job's stored states come back in one key-range query, users between its keys left out", async () => {
-  const inOnePartition = tableOrder(allUserIds()).filter((id) => partitionOf(id) === partitionOf(allUserIds()[0]));
+  const inOnePartition = tableOrder(allUserIds()).filter(
+    (id) => partitionOf(id) === partitionOf(allUserIds()[0]),
+  );
   expect(inOnePartition.length).toBeGreaterThanOrEqual(3);
   // Every other key: the users in between are in the range, not in the job.
   const job = inOnePartition.filter((_, index) => index % 2 === 0);
@@ -73,7 +76,11 @@ test("a job's stored states come back in one key-range query, users between its 
 
   expect(storage.take().tableOps).toBe(1);
   expect(states.size).toBe(job.length);
-  for (const userId of job) expect(states.get(userId)).toMatchObject({ rowKey: userId, lastResult: (await t.services.identities.get(userId))?.lastResult });
+  for (const userId of job)
+    expect(states.get(userId)).toMatchObject({
+      rowKey: userId,
+      lastResult: (await t.services.identities.get(userId))?.lastResult,
+    });
 });
 
 test('changed photos: only they are downloaded, only new bytes are written', async () => {
@@ -101,7 +108,9 @@ test('jobs of one run finishing at once are counted together, not one read-modif
   storage.take();
 
   const completions = await Promise.all(
-    Array.from({ length: jobs }, (_, index) => t.services.runs.recordJobDone(runId, String(index + 1), { ...emptyCounts(), unchanged: PER_BATCH })),
+    Array.from({ length: jobs }, (_, index) =>
+      t.services.runs.recordJobDone(runId, String(index + 1), { ...emptyCounts(), unchanged: PER_BATCH }),
+    ),
   );
   const ops = storage.take();
 

@@ -23,10 +23,13 @@ let t: TestEnvironment;
 const runs: Run[] = [];
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const tenantUsers = (): SimulatedUser[] => Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index));
+const tenantUsers = (): SimulatedUser[] =>
+  Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index));
 const withPhoto = (): SimulatedUser[] => tenantUsers().filter((user) => t.tenant.photoOf(user.id) !== null);
-const withoutPhoto = (): SimulatedUser[] => tenantUsers().filter((user) => t.tenant.photoOf(user.id) === null);
-const headers = (response: HttpResponseInit): Record<string, string> => (response.headers ?? {}) as Record<string, string>;
+const withoutPhoto = (): SimulatedUser[] =>
+  tenantUsers().filter((user) => t.tenant.photoOf(user.id) === null);
+const headers = (response: HttpResponseInit): Record<string, string> =>
+  (response.headers ?? {}) as Record<string, string>;
 
 interface UserBody {
   id: string;
@@ -34,18 +37,44 @@ interface UserBody {
   userPrincipalName: string | null;
   mail: string | null;
   accountEnabled: boolean | null;
-  photo: { status: string; sha256: string | null; contentType: string | null; bytes: number | null; lastResult: string | null; lastError: { code: string; message: string } | null };
+  photo: {
+    status: string;
+    sha256: string | null;
+    contentType: string | null;
+    bytes: number | null;
+    lastResult: string | null;
+    lastError: { code: string; message: string } | null;
+  };
 }
 
-const getRuns = (runId?: string) => t.http(runsHandler, { method: 'GET', path: runId === undefined ? 'runs' : `runs/${encodeURIComponent(runId)}`, params: runId === undefined ? {} : { runId } });
+const getRuns = (runId?: string) =>
+  t.http(runsHandler, {
+    method: 'GET',
+    path: runId === undefined ? 'runs' : `runs/${encodeURIComponent(runId)}`,
+    params: runId === undefined ? {} : { runId },
+  });
 const getUsers = (query = '') => t.http(usersHandler, { method: 'GET', path: `users${query}` });
-const getUser = (userId: string) => t.http(usersHandler, { method: 'GET', path: `users/${encodeURIComponent(userId)}`, params: { userId } });
+const getUser = (userId: string) =>
+  t.http(usersHandler, { method: 'GET', path: `users/${encodeURIComponent(userId)}`, params: { userId } });
 const getPhoto = (userId: string, requestHeaders: Record<string, string> = {}) =>
-  t.http(userPhotoHandler, { method: 'GET', path: `users/${encodeURIComponent(userId)}/photo`, params: { userId }, headers: requestHeaders });
-const getPhotoLog = (userId: string) => t.http(userPhotoLogHandler, { method: 'GET', path: `users/${encodeURIComponent(userId)}/photo/log`, params: { userId } });
+  t.http(userPhotoHandler, {
+    method: 'GET',
+    path: `users/${encodeURIComponent(userId)}/photo`,
+    params: { userId },
+    headers: requestHeaders,
+  });
+const getPhotoLog = (userId: string) =>
+  t.http(userPhotoLogHandler, {
+    method: 'GET',
+    path: `users/${encodeURIComponent(userId)}/photo/log`,
+    params: { userId },
+  });
 
 function expectError(response: HttpResponseInit, status: number, code: string): void {
-  expect({ status: response.status, body: response.jsonBody }).toEqual({ status, body: { error: { code, message: expect.any(String) } } });
+  expect({ status: response.status, body: response.jsonBody }).toEqual({
+    status,
+    body: { error: { code, message: expect.any(String) } },
+  });
   expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.(ts|js):\d+/);
 }
 
@@ -53,8 +82,11 @@ function expectError(response: HttpResponseInit, status: number, code: string): 
 function freshHealthHandler(): typeof healthHandler {
   let handler: typeof healthHandler | undefined;
   jest.isolateModules(() => {
-    (require('../../src/app/AppServices') as typeof import('../../src/app/AppServices')).useServices(Promise.resolve(t.services));
-    handler = (require('../../src/functions/health') as typeof import('../../src/functions/health')).healthHandler;
+    (require('../../src/app/AppServices') as typeof import('../../src/app/AppServices')).useServices(
+      Promise.resolve(t.services),
+    );
+    handler = (require('../../src/functions/health') as typeof import('../../src/functions/health'))
+      .healthHandler;
   });
   return handler!;
 }
@@ -83,7 +115,16 @@ describe('before any photo was checked', () => {
       mail: first.mail,
       userPrincipalName: first.userPrincipalName,
       accountEnabled: first.accountEnabled,
-      photo: { status: 'unknown', sha256: null, contentType: null, bytes: null, lastResult: null, lastCheckedAt: null, lastChangedAt: null, lastError: null },
+      photo: {
+        status: 'unknown',
+        sha256: null,
+        contentType: null,
+        bytes: null,
+        lastResult: null,
+        lastCheckedAt: null,
+        lastChangedAt: null,
+        lastError: null,
+      },
     });
   });
 });
@@ -106,12 +147,18 @@ describe('runs', () => {
     const response = await getRuns(runs[1].runId);
     expect(response.status).toBe(200);
     expect(response.jsonBody).toEqual(runs[1]);
-    expect(runs[1]).toMatchObject({ status: 'completed', photoSyncActive: true, users: USERS, photos: { added: withPhoto().length, noPhoto: withoutPhoto().length, failed: 0 } });
+    expect(runs[1]).toMatchObject({
+      status: 'completed',
+      photoSyncActive: true,
+      users: USERS,
+      photos: { added: withPhoto().length, noPhoto: withoutPhoto().length, failed: 0 },
+    });
   });
 
   test('an unknown run → 404, a malformed run id → 400, both as JSON', async () => {
     expectError(await getRuns(newRunId()), 404, 'runNotFound');
-    for (const runId of ['latest', '2026-11-26', "x' or PartitionKey ne '", '../runs', `${runs[0].runId}x`]) expectError(await getRuns(runId), 400, 'invalidRunId');
+    for (const runId of ['latest', '2026-11-26', "x' or PartitionKey ne '", '../runs', `${runs[0].runId}x`])
+      expectError(await getRuns(runId), 400, 'invalidRunId');
   });
 });
 
@@ -140,15 +187,21 @@ describe('users', () => {
       pages += 1;
     } while (next !== null && pages < 20);
     expect(pages).toBeGreaterThanOrEqual(Math.ceil(USERS / 10));
-    expect(seen.sort()).toEqual(tenantUsers().map((user) => user.id).sort());
+    expect(seen.sort()).toEqual(
+      tenantUsers()
+        .map((user) => user.id)
+        .sort(),
+    );
   });
 
   test('top is 1 to 500 (default 100); anything else, or a forged next, → 400', async () => {
     expect(((await getUsers()).jsonBody as { users: unknown[] }).users).toHaveLength(USERS);
     expect(((await getUsers('?top=500')).jsonBody as { users: unknown[] }).users).toHaveLength(USERS);
     expect(((await getUsers('?top=1')).jsonBody as { users: unknown[] }).users).toHaveLength(1);
-    for (const top of ['0', '501', '-1', '1.5', 'ten', '']) expectError(await getUsers(`?top=${top}`), 400, 'invalidTop');
-    for (const next of ['not a token!', 'x'.repeat(5000)]) expectError(await getUsers(`?next=${encodeURIComponent(next)}`), 400, 'invalidNext');
+    for (const top of ['0', '501', '-1', '1.5', 'ten', ''])
+      expectError(await getUsers(`?top=${top}`), 400, 'invalidTop');
+    for (const next of ['not a token!', 'x'.repeat(5000)])
+      expectError(await getUsers(`?next=${encodeURIComponent(next)}`), 400, 'invalidNext');
   });
 
   test('?result=failed lists exactly the users that failed, with the error, their stored photo kept', async () => {
@@ -156,15 +209,24 @@ describe('users', () => {
     expect(response.status).toBe(200);
     const failed = (response.jsonBody as { users: UserBody[] }).users;
     expect(failed.map((user) => user.id)).toEqual([failing.id]);
-    expect(failed[0].photo).toMatchObject({ status: 'present', lastResult: 'failed', lastError: { code: 'permissionDenied', message: expect.stringMatching(/admin consent/) } });
+    expect(failed[0].photo).toMatchObject({
+      status: 'present',
+      lastResult: 'failed',
+      lastError: { code: 'permissionDenied', message: expect.stringMatching(/admin consent/) },
+    });
     expect(failed[0].photo.sha256).toBe(sha256(t.tenant.photoOf(failing.id)!.bytes));
   });
 
   test('?result=noPhoto lists exactly the users without a photo; an unknown result → 400', async () => {
     const response = await getUsers('?result=noPhoto&top=500');
     const listed = (response.jsonBody as { users: UserBody[] }).users;
-    expect(listed.map((user) => user.id).sort()).toEqual(withoutPhoto().map((user) => user.id).sort());
-    for (const user of listed) expect(user.photo).toMatchObject({ status: 'none', sha256: null, lastResult: 'noPhoto' });
+    expect(listed.map((user) => user.id).sort()).toEqual(
+      withoutPhoto()
+        .map((user) => user.id)
+        .sort(),
+    );
+    for (const user of listed)
+      expect(user.photo).toMatchObject({ status: 'none', sha256: null, lastResult: 'noPhoto' });
     expectError(await getUsers('?result=missing'), 400, 'invalidResult');
   });
 
@@ -174,8 +236,19 @@ describe('users', () => {
     const byId = await getUser(user.id);
     expect(byId.status).toBe(200);
     const body = byId.jsonBody as UserBody;
-    expect(body).toMatchObject({ id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, mail: user.mail });
-    expect(body.photo).toMatchObject({ status: 'present', contentType: photo.contentType, bytes: photo.bytes.length, lastResult: 'unchanged', lastError: null });
+    expect(body).toMatchObject({
+      id: user.id,
+      displayName: user.displayName,
+      userPrincipalName: user.userPrincipalName,
+      mail: user.mail,
+    });
+    expect(body.photo).toMatchObject({
+      status: 'present',
+      contentType: photo.contentType,
+      bytes: photo.bytes.length,
+      lastResult: 'unchanged',
+      lastError: null,
+    });
     expect(body.photo.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(body.photo.sha256).toBe(sha256(photo.bytes));
     for (const key of [user.id.toUpperCase(), user.userPrincipalName, user.userPrincipalName.toUpperCase()]) {
@@ -186,7 +259,12 @@ describe('users', () => {
 
   test('a record from before the lowercase UPN key is found by its exact UPN, and by any case after the next run', async () => {
     const user = tenantUsers()[5];
-    const { userPrincipalNameKey, etag: _etag, timestamp: _timestamp, ...older } = (await t.services.identities.get(user.id)) as UserEntity & { etag: string; timestamp: string };
+    const {
+      userPrincipalNameKey,
+      etag: _etag,
+      timestamp: _timestamp,
+      ...older
+    } = (await t.services.identities.get(user.id)) as UserEntity & { etag: string; timestamp: string };
     expect(userPrincipalNameKey).toBe(user.userPrincipalName.toLowerCase());
     await t.services.storage.tables.users.upsertEntity(older, 'Replace');
 
@@ -197,7 +275,13 @@ describe('users', () => {
 
   test('photo.status is none for a user without a photo; an unknown user → 404', async () => {
     const user = withoutPhoto()[0];
-    expect(((await getUser(user.id)).jsonBody as UserBody).photo).toMatchObject({ status: 'none', sha256: null, contentType: null, bytes: null, lastResult: 'noPhoto' });
+    expect(((await getUser(user.id)).jsonBody as UserBody).photo).toMatchObject({
+      status: 'none',
+      sha256: null,
+      contentType: null,
+      bytes: null,
+      lastResult: 'noPhoto',
+    });
     expectError(await getUser('00000000-0000-4000-8000-000000000000'), 404, 'userNotFound');
     expectError(await getUser('nobody@contoso.example'), 404, 'userNotFound');
   });
@@ -211,7 +295,10 @@ describe('photos and their log', () => {
         const response = await getPhoto(key);
         expect({ key, status: response.status }).toEqual({ key, status: 200 });
         expect(Buffer.from(response.body as Uint8Array).equals(photo.bytes)).toBe(true);
-        expect(headers(response)).toMatchObject({ 'Content-Type': photo.contentType, ETag: `"${sha256(photo.bytes)}"` });
+        expect(headers(response)).toMatchObject({
+          'Content-Type': photo.contentType,
+          ETag: `"${sha256(photo.bytes)}"`,
+        });
       }
     }
   });
@@ -221,7 +308,12 @@ describe('photos and their log', () => {
     const etag = `"${sha256(t.tenant.photoOf(user.id)!.bytes)}"`;
     for (const ifNoneMatch of [etag, `W/${etag}`, `"0000", ${etag}`, '*']) {
       const response = await getPhoto(user.id, { 'If-None-Match': ifNoneMatch });
-      expect({ ifNoneMatch, status: response.status, etag: headers(response).ETag, body: response.body }).toEqual({ ifNoneMatch, status: 304, etag, body: undefined });
+      expect({
+        ifNoneMatch,
+        status: response.status,
+        etag: headers(response).ETag,
+        body: response.body,
+      }).toEqual({ ifNoneMatch, status: 304, etag, body: undefined });
     }
     const stale = await getPhoto(user.id, { 'If-None-Match': `"${'0'.repeat(64)}"` });
     expect(stale.status).toBe(200);
@@ -232,14 +324,16 @@ describe('photos and their log', () => {
     expectError(await getPhoto('00000000-0000-4000-8000-000000000000'), 404, 'userNotFound');
   });
 
-  test('GET /api/users/{userId}/photo/log: that user\'s events, newest first', async () => {
+  test("GET /api/users/{userId}/photo/log: that user's events, newest first", async () => {
     const user = withPhoto()[2];
     t.tenant.changePhoto(user.id);
     runs.push(await t.runSync());
 
     const response = await getPhotoLog(user.userPrincipalName);
     expect(response.status).toBe(200);
-    const events = (response.jsonBody as { events: Array<{ at: string; runId: string; result: string; error: unknown }> }).events;
+    const events = (
+      response.jsonBody as { events: Array<{ at: string; runId: string; result: string; error: unknown }> }
+    ).events;
     // Which checks in between are logged is the worker's policy; the change and the first photo are.
     expect(events[0]).toMatchObject({ runId: runs.at(-1)!.runId, result: 'updated', error: null });
     expect(events.at(-1)).toMatchObject({ runId: runs[1].runId, result: 'added', error: null });
@@ -251,7 +345,18 @@ describe('photos and their log', () => {
 });
 
 describe('malformed user ids', () => {
-  const malformed = ['../../etc/passwd', 'no-at-sign', 'two words@contoso.example', 'a/b@contoso.example', 'a\\b@contoso.example', 'what?@contoso.example', 'tab\t@contoso.example', `${'a'.repeat(250)}@contoso.example`, "x' or PartitionKey ne '", '{00000000-0000-0000-0000-000000000000}'];
+  const malformed = [
+    '../../etc/passwd',
+    'no-at-sign',
+    'two words@contoso.example',
+    'a/b@contoso.example',
+    'a\\b@contoso.example',
+    'what?@contoso.example',
+    'tab\t@contoso.example',
+    `${'a'.repeat(250)}@contoso.example`,
+    "x' or PartitionKey ne '",
+    '{00000000-0000-0000-0000-000000000000}',
+  ];
 
   test.each([
     ['GET /api/users/{userId}', getUser],
@@ -267,8 +372,9 @@ describe('malformed user ids', () => {
     expect(t.sim.counters.requests).toBe(0);
   });
 
-  test('guests\' #EXT# names and apostrophes are legal: not found, not refused', async () => {
-    for (const userId of ["o'brien@contoso.example", 'ada_fabrikam.com#EXT#@contoso.onmicrosoft.com']) expectError(await getUser(userId), 404, 'userNotFound');
+  test("guests' #EXT# names and apostrophes are legal: not found, not refused", async () => {
+    for (const userId of ["o'brien@contoso.example", 'ada_fabrikam.com#EXT#@contoso.onmicrosoft.com'])
+      expectError(await getUser(userId), 404, 'userNotFound');
   });
 });
 
@@ -277,14 +383,20 @@ describe('GET /api/health', () => {
 
   test('healthy: storage and Graph answer', async () => {
     const response = await t.http(freshHealthHandler(), { method: 'GET', path: 'health' });
-    expect({ status: response.status, body: response.jsonBody }).toEqual({ status: 200, body: { status: 'healthy', storage: { reachable: true }, graph: { reachable: true } } });
+    expect({ status: response.status, body: response.jsonBody }).toEqual({
+      status: 200,
+      body: { status: 'healthy', storage: { reachable: true }, graph: { reachable: true } },
+    });
   });
 
   test('Graph rejecting the token → 503, Graph unreachable, no secret in the body', async () => {
     t.sim.faults.tokenRejected = true;
     try {
       const response = await t.http(freshHealthHandler(), { method: 'GET', path: 'health' });
-      expect({ status: response.status, body: response.jsonBody }).toEqual({ status: 503, body: { status: 'unhealthy', storage: { reachable: true }, graph: { reachable: false } } });
+      expect({ status: response.status, body: response.jsonBody }).toEqual({
+        status: 503,
+        body: { status: 'unhealthy', storage: { reachable: true }, graph: { reachable: false } },
+      });
       for (const secret of secrets()) expect(JSON.stringify(response.jsonBody)).not.toContain(secret);
     } finally {
       t.sim.faults.tokenRejected = false;
@@ -302,7 +414,10 @@ describe('GET /api/health', () => {
     } finally {
       azurite.kill('SIGCONT');
     }
-    expect({ status: response.status, body: response.jsonBody }).toEqual({ status: 503, body: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: true } } });
+    expect({ status: response.status, body: response.jsonBody }).toEqual({
+      status: 503,
+      body: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: true } },
+    });
     for (const secret of secrets()) expect(JSON.stringify(response.jsonBody)).not.toContain(secret);
     expect((await t.http(freshHealthHandler(), { method: 'GET', path: 'health' })).status).toBe(200);
   }, 20_000);

@@ -22,7 +22,8 @@ function photoRequests(): number {
 
 async function blobSnapshot(): Promise<Map<string, string>> {
   const snapshot = new Map<string, string>();
-  for await (const blob of t.services.storage.photos.listBlobsFlat({ includeMetadata: true })) snapshot.set(blob.name, String(blob.properties.etag));
+  for await (const blob of t.services.storage.photos.listBlobsFlat({ includeMetadata: true }))
+    snapshot.set(blob.name, String(blob.properties.etag));
   return snapshot;
 }
 
@@ -32,7 +33,8 @@ async function record(userId: string): Promise<UserEntity> {
   return entity;
 }
 
-const users = (): Array<{ id: string; index: number }> => Array.from({ length: t.tenant.count }, (_, index) => ({ id: t.tenant.userAt(index).id, index }));
+const users = (): Array<{ id: string; index: number }> =>
+  Array.from({ length: t.tenant.count }, (_, index) => ({ id: t.tenant.userAt(index).id, index }));
 
 describe('photo sync off: core attributes only, no photo request', () => {
   test.each([
@@ -67,7 +69,14 @@ describe('photo sync on', () => {
     expect(withPhoto.length).toBeGreaterThan(0);
     expect(withPhoto.length).toBeLessThan(t.tenant.count);
     expect(run).toMatchObject({ status: 'completed', photoSyncActive: true, users: t.tenant.count });
-    expect(run.photos).toEqual({ added: withPhoto.length, updated: 0, unchanged: 0, removed: 0, noPhoto: t.tenant.count - withPhoto.length, failed: 0 });
+    expect(run.photos).toEqual({
+      added: withPhoto.length,
+      updated: 0,
+      unchanged: 0,
+      removed: 0,
+      noPhoto: t.tenant.count - withPhoto.length,
+      failed: 0,
+    });
     // Metadata travels in $batch requests of at most 20; only photos are downloaded directly.
     expect(t.sim.counters.directMetadata).toBe(0);
     expect(t.sim.counters.batchCalls).toBe(Math.ceil(t.tenant.count / 20));
@@ -117,12 +126,20 @@ describe('photo sync on', () => {
     const before = await blobSnapshot();
     t.sim.resetCounters();
     const run = await t.runSync();
-    expect(run.photos).toMatchObject({ updated: 1, removed: 1, added: 0, failed: 0, unchanged: withPhoto.length - 2 });
+    expect(run.photos).toMatchObject({
+      updated: 1,
+      removed: 1,
+      added: 0,
+      failed: 0,
+      unchanged: withPhoto.length - 2,
+    });
     const after = await blobSnapshot();
     expect(after.has(removed.id)).toBe(false);
     expect(after.get(changed.id)).not.toBe(before.get(changed.id));
     for (const [name, etag] of after) if (name !== changed.id) expect(etag).toBe(before.get(name));
-    expect((await t.services.photos.read(changed.id))?.bytes.equals(t.tenant.photoOf(changed.id)!.bytes)).toBe(true);
+    expect(
+      (await t.services.photos.read(changed.id))?.bytes.equals(t.tenant.photoOf(changed.id)!.bytes),
+    ).toBe(true);
     const removedRecord = await record(removed.id);
     expect(removedRecord.lastResult).toBe('removed');
     expect(removedRecord.photoSha256).toBe('');
@@ -135,25 +152,28 @@ describe('photo sync on', () => {
     [false, false],
     [true, false],
     [false, true],
-  ])('turned off again (userPhotos=%s syncUserPhotos=%s): stored photos stay exactly as they are', async (userPhotos, syncUserPhotos) => {
-    const [victim] = users().filter(({ id }) => t.tenant.photoOf(id) !== null);
-    t.tenant.changePhoto(victim.id);
-    const blobsBefore = await blobSnapshot();
-    const recordBefore = await record(victim.id);
-    await t.setSettings(userPhotos, syncUserPhotos);
-    t.sim.resetCounters();
-    const run = await t.runSync();
-    expect(run.photoSyncActive).toBe(false);
-    expect(photoRequests()).toBe(0);
-    expect(await blobSnapshot()).toEqual(blobsBefore);
-    const recordAfter = await record(victim.id);
-    expect(recordAfter.photoSha256).toBe(recordBefore.photoSha256);
-    expect(recordAfter.lastResult).toBe(recordBefore.lastResult);
-    expect(recordAfter.coreSyncedAt).not.toBe(recordBefore.coreSyncedAt);
-    await t.setSettings(true, true);
-    const catchUp = await t.runSync();
-    expect(catchUp.photos.updated).toBe(1);
-  });
+  ])(
+    'turned off again (userPhotos=%s syncUserPhotos=%s): stored photos stay exactly as they are',
+    async (userPhotos, syncUserPhotos) => {
+      const [victim] = users().filter(({ id }) => t.tenant.photoOf(id) !== null);
+      t.tenant.changePhoto(victim.id);
+      const blobsBefore = await blobSnapshot();
+      const recordBefore = await record(victim.id);
+      await t.setSettings(userPhotos, syncUserPhotos);
+      t.sim.resetCounters();
+      const run = await t.runSync();
+      expect(run.photoSyncActive).toBe(false);
+      expect(photoRequests()).toBe(0);
+      expect(await blobSnapshot()).toEqual(blobsBefore);
+      const recordAfter = await record(victim.id);
+      expect(recordAfter.photoSha256).toBe(recordBefore.photoSha256);
+      expect(recordAfter.lastResult).toBe(recordBefore.lastResult);
+      expect(recordAfter.coreSyncedAt).not.toBe(recordBefore.coreSyncedAt);
+      await t.setSettings(true, true);
+      const catchUp = await t.runSync();
+      expect(catchUp.photos.updated).toBe(1);
+    },
+  );
 });
 
 describe('turned off while a run is under way', () => {
@@ -170,7 +190,11 @@ describe('turned off while a run is under way', () => {
     expect(photoRequests()).toBe(0);
     expect(await blobSnapshot()).toEqual(blobsBefore);
     const run = await t.services.runs.get(runId);
-    expect(run).toMatchObject({ status: 'completed', photoSyncActive: true, photos: { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      photoSyncActive: true,
+      photos: { added: 0, updated: 0, unchanged: 0, removed: 0, noPhoto: 0, failed: 0 },
+    });
     expect(t.logEvents('photoJobSkipped').some((entry) => entry.runId === runId)).toBe(true);
     await t.setSettings(true, true);
   });
@@ -202,9 +226,18 @@ describe('failures stay with their user', () => {
     expect(stored.lastErrorMessage).toMatch(/admin consent/);
     expect(stored.photoSha256).not.toBe('');
     expect((await blobSnapshot()).get(user.id)).toBe(blobBefore);
-    const warning = t.logEvents('permissionProblem').find((entry) => entry.userId === user.id && entry.runId === run.runId);
+    const warning = t
+      .logEvents('permissionProblem')
+      .find((entry) => entry.userId === user.id && entry.runId === run.runId);
     expect(warning?.reason).toMatch(/admin consent/);
-    expect(t.logs.some((line) => line.level === 'warning' && line.message.includes(user.id) && line.message.includes('permissionProblem'))).toBe(true);
+    expect(
+      t.logs.some(
+        (line) =>
+          line.level === 'warning' &&
+          line.message.includes(user.id) &&
+          line.message.includes('permissionProblem'),
+      ),
+    ).toBe(true);
   });
 
   test('a 500 for one user fails only that user; the others are checked as usual', async () => {
@@ -237,7 +270,9 @@ describe('failures stay with their user', () => {
   });
 
   test('throttling that outlasts the retries → failed/throttled, photo kept', async () => {
-    const [user] = users().filter(({ id }) => t.tenant.photoOf(id) !== null).slice(8);
+    const [user] = users()
+      .filter(({ id }) => t.tenant.photoOf(id) !== null)
+      .slice(8);
     const before = await record(user.id);
     t.sim.faults.throttle.set(user.id, 100);
     const run = await t.runSync();
@@ -261,20 +296,38 @@ describe('queue delivery', () => {
     const after = await t.services.runs.get(run.runId);
     expect(after?.photos.updated).toBe(run.photos.updated + 1);
     expect(after?.photos.unchanged).toBe(run.photos.unchanged + 0);
-    expect((await t.services.photos.read(user.id))?.bytes.equals(t.tenant.photoOf(user.id)!.bytes)).toBe(true);
+    expect((await t.services.photos.read(user.id))?.bytes.equals(t.tenant.photoOf(user.id)!.bytes)).toBe(
+      true,
+    );
     expect(t.logEvents('photoJobRepeated').some((entry) => entry.jobId === 'extra-1')).toBe(true);
   });
 
   test.each([
     ['not JSON', '{nope'],
     ['wrong shape', { runId: '20261126T200412Z-abcdef', userIds: 'x' }],
-    ['too many ids', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: Array.from({ length: 21 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`) }],
+    [
+      'too many ids',
+      {
+        runId: '20261126T200412Z-abcdef',
+        jobId: '1',
+        userIds: Array.from(
+          { length: 21 },
+          (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+        ),
+      },
+    ],
     ['path traversal', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ['../../etc/passwd'] }],
-    ['OData injection', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ["x' or PartitionKey ne '"] }],
-  ])('a message that is not a photo job (%s) is refused whole, with no Graph request', async (_name, message) => {
-    t.sim.resetCounters();
-    await expect(photoWorkerHandler(message, t.context('photoWorker'))).resolves.toBeUndefined();
-    expect(t.sim.counters.requests).toBe(0);
-    expect(t.logEvents('messageRefused').length).toBeGreaterThan(0);
-  });
+    [
+      'OData injection',
+      { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ["x' or PartitionKey ne '"] },
+    ],
+  ])(
+    'a message that is not a photo job (%s) is refused whole, with no Graph request',
+    async (_name, message) => {
+      t.sim.resetCounters();
+      await expect(photoWorkerHandler(message, t.context('photoWorker'))).resolves.toBeUndefined();
+      expect(t.sim.counters.requests).toBe(0);
+      expect(t.logEvents('messageRefused').length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -24,7 +24,11 @@ afterAll(async () => {
 
 test('runs up to batchSize + newBatchThreshold messages at once, and takes every message', async () => {
   const messages = 60;
-  await Promise.all(Array.from({ length: messages }, (_, n) => queue.sendMessage(Buffer.from(JSON.stringify({ n })).toString('base64'))));
+  await Promise.all(
+    Array.from({ length: messages }, (_, n) =>
+      queue.sendMessage(Buffer.from(JSON.stringify({ n })).toString('base64')),
+    ),
+  );
   let running = 0;
   let most = 0;
   const seen = new Set<number>();
@@ -34,7 +38,13 @@ test('runs up to batchSize + newBatchThreshold messages at once, and takes every
     functionName: 'test',
     queue,
     poison: new QueueClient(azurite.connectionString, 'queue-host-test-poison'),
-    settings: { batchSize: 6, newBatchThreshold: 3, maxDequeueCount: 5, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200 },
+    settings: {
+      batchSize: 6,
+      newBatchThreshold: 3,
+      maxDequeueCount: 5,
+      visibilityTimeoutMs: 0,
+      maxPollingIntervalMs: 200,
+    },
     logHandler: () => undefined,
     handler: async (message) => {
       running++;

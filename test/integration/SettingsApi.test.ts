@@ -16,19 +16,36 @@ beforeEach(async () => {
 });
 
 const get = () => t.http(settingsHandler, { method: 'GET', path: 'settings' });
-const patch = (body: string, headers: Record<string, string> = {}) => t.http(settingsHandler, { method: 'PATCH', path: 'settings', body, headers });
+const patch = (body: string, headers: Record<string, string> = {}) =>
+  t.http(settingsHandler, { method: 'PATCH', path: 'settings', body, headers });
 
 test('a new install reads both settings off, with an ETag', async () => {
   const response = await get();
   expect(response.status).toBe(200);
-  expect(response.jsonBody).toMatchObject({ userPhotos: false, syncUserPhotos: false, photoSyncActive: false });
+  expect(response.jsonBody).toMatchObject({
+    userPhotos: false,
+    syncUserPhotos: false,
+    photoSyncActive: false,
+  });
   expect((response.headers as Record<string, string>).ETag).toMatch(/.+/);
 });
 
 test('photo sync is active only when both are on', async () => {
-  expect((await patch('{"userPhotos":true}')).jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: false, photoSyncActive: false });
-  expect((await patch('{"syncUserPhotos":true}')).jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: true, photoSyncActive: true });
-  expect((await patch('{"userPhotos":false}')).jsonBody).toMatchObject({ userPhotos: false, syncUserPhotos: true, photoSyncActive: false });
+  expect((await patch('{"userPhotos":true}')).jsonBody).toMatchObject({
+    userPhotos: true,
+    syncUserPhotos: false,
+    photoSyncActive: false,
+  });
+  expect((await patch('{"syncUserPhotos":true}')).jsonBody).toMatchObject({
+    userPhotos: true,
+    syncUserPhotos: true,
+    photoSyncActive: true,
+  });
+  expect((await patch('{"userPhotos":false}')).jsonBody).toMatchObject({
+    userPhotos: false,
+    syncUserPhotos: true,
+    photoSyncActive: false,
+  });
   const changes = t.logEvents('settingsChanged');
   expect(changes.at(-1)).toMatchObject({ setting: 'userPhotos', from: true, to: false });
 });
@@ -50,7 +67,9 @@ test.each([
   expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.(ts|js):\d+/);
   const after = await get();
   expect(after.jsonBody).toEqual(before.jsonBody);
-  expect((after.headers as Record<string, string>).ETag).toBe((before.headers as Record<string, string>).ETag);
+  expect((after.headers as Record<string, string>).ETag).toBe(
+    (before.headers as Record<string, string>).ETag,
+  );
 });
 
 test('If-Match: a stale ETag → 412 and nothing changes; the current one is accepted', async () => {
@@ -68,14 +87,31 @@ test('If-Match: a stale ETag → 412 and nothing changes; the current one is acc
 });
 
 test('a record written before syncUserPhotos existed reads it as false', async () => {
-  await t.services.storage.tables.settings.upsertEntity({ partitionKey: 'settings', rowKey: 'photoSync', userPhotos: true }, 'Replace');
-  expect((await get()).jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: false, photoSyncActive: false });
+  await t.services.storage.tables.settings.upsertEntity(
+    { partitionKey: 'settings', rowKey: 'photoSync', userPhotos: true },
+    'Replace',
+  );
+  expect((await get()).jsonBody).toMatchObject({
+    userPhotos: true,
+    syncUserPhotos: false,
+    photoSyncActive: false,
+  });
 });
 
 test('a record from before the rename carries userPicture over as userPhotos', async () => {
-  await t.services.storage.tables.settings.upsertEntity({ partitionKey: 'settings', rowKey: 'photoSync', userPicture: true, syncUserPhotos: true }, 'Replace');
-  expect((await get()).jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: true, photoSyncActive: true });
-  await t.services.storage.tables.settings.upsertEntity({ partitionKey: 'settings', rowKey: 'photoSync', userPicture: false }, 'Replace');
+  await t.services.storage.tables.settings.upsertEntity(
+    { partitionKey: 'settings', rowKey: 'photoSync', userPicture: true, syncUserPhotos: true },
+    'Replace',
+  );
+  expect((await get()).jsonBody).toMatchObject({
+    userPhotos: true,
+    syncUserPhotos: true,
+    photoSyncActive: true,
+  });
+  await t.services.storage.tables.settings.upsertEntity(
+    { partitionKey: 'settings', rowKey: 'photoSync', userPicture: false },
+    'Replace',
+  );
   expect((await get()).jsonBody).toMatchObject({ userPhotos: false, syncUserPhotos: false });
 });
 
@@ -86,11 +122,18 @@ test('other methods → 405 with Allow', async () => {
 });
 
 test('with App Service authentication on, PATCH needs the PhotoSync.Admin role', async () => {
-  const principal = (roles: string[]) => Buffer.from(JSON.stringify({ claims: [{ typ: 'name', val: 'Ada' }, ...roles.map((val) => ({ typ: 'roles', val }))] })).toString('base64');
+  const principal = (roles: string[]) =>
+    Buffer.from(
+      JSON.stringify({
+        claims: [{ typ: 'name', val: 'Ada' }, ...roles.map((val) => ({ typ: 'roles', val }))],
+      }),
+    ).toString('base64');
   const denied = await patch('{"userPhotos":true}', { 'x-ms-client-principal': principal(['Reader']) });
   expect(denied.status).toBe(403);
   expect((await get()).jsonBody).toMatchObject({ userPhotos: false });
-  const allowed = await patch('{"userPhotos":true}', { 'x-ms-client-principal': principal(['PhotoSync.Admin']) });
+  const allowed = await patch('{"userPhotos":true}', {
+    'x-ms-client-principal': principal(['PhotoSync.Admin']),
+  });
   expect(allowed.status).toBe(200);
   expect(t.logEvents('settingsChanged').at(-1)).toMatchObject({ by: 'Ada', to: true });
 });

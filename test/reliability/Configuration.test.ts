@@ -18,7 +18,8 @@ import { HttpRequest } from '@azure/functions';
 
 // Valid except where a case says otherwise; the storage account is a loopback port nobody listens on.
 const VALID: Record<string, string> = {
-  AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleQ==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1',
+  AzureWebJobsStorage:
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleQ==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1',
   GRAPH_BASE_URL: 'https://127.0.0.1:9/v1.0',
   GRAPH_ACCESS_TOKEN: 'fixed-simulator-token-value',
 };
@@ -36,14 +37,61 @@ const CASES: Array<[string, string, Record<string, string | undefined>]> = [
   ['Graph over http', 'GRAPH_BASE_URL', { GRAPH_BASE_URL: 'http://graph.microsoft.com/v1.0' }],
   ['Graph without a version', 'GRAPH_BASE_URL', { GRAPH_BASE_URL: 'https://graph.microsoft.com' }],
   ['not a connection string', 'AzureWebJobsStorage', { AzureWebJobsStorage: 'AccountKey=c2VjcmV0LWtleQ==' }],
-  ['an account name in capitals', 'AzureWebJobsStorage__accountName', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: 'PhotoSync' }],
-  ['a service URI over http', 'AzureWebJobsStorage__blobServiceUri', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: 'http://x.blob.core.windows.net', AzureWebJobsStorage__queueServiceUri: 'https://x.queue.core.windows.net', AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net' }],
+  [
+    'an account name in capitals',
+    'AzureWebJobsStorage__accountName',
+    { AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: 'PhotoSync' },
+  ],
+  [
+    'a service URI over http',
+    'AzureWebJobsStorage__blobServiceUri',
+    {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__blobServiceUri: 'http://x.blob.core.windows.net',
+      AzureWebJobsStorage__queueServiceUri: 'https://x.queue.core.windows.net',
+      AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net',
+    },
+  ],
   // missing
-  ['a client secret without a tenant', 'AZURE_TENANT_ID', { GRAPH_ACCESS_TOKEN: undefined, GRAPH_BASE_URL: undefined, AZURE_CLIENT_ID: 'c', AZURE_CLIENT_SECRET: 'top-secret-value' }],
-  ['a certificate without a client id', 'AZURE_CLIENT_ID', { GRAPH_ACCESS_TOKEN: undefined, GRAPH_BASE_URL: undefined, AZURE_TENANT_ID: 't', AZURE_CLIENT_CERTIFICATE_PATH: '/cert.pem' }],
+  [
+    'a client secret without a tenant',
+    'AZURE_TENANT_ID',
+    {
+      GRAPH_ACCESS_TOKEN: undefined,
+      GRAPH_BASE_URL: undefined,
+      AZURE_CLIENT_ID: 'c',
+      AZURE_CLIENT_SECRET: 'top-secret-value',
+    },
+  ],
+  [
+    'a certificate without a client id',
+    'AZURE_CLIENT_ID',
+    {
+      GRAPH_ACCESS_TOKEN: undefined,
+      GRAPH_BASE_URL: undefined,
+      AZURE_TENANT_ID: 't',
+      AZURE_CLIENT_CERTIFICATE_PATH: '/cert.pem',
+    },
+  ],
   ['a fixed token without GRAPH_BASE_URL', 'GRAPH_ACCESS_TOKEN', { GRAPH_BASE_URL: undefined }],
-  ['identity-based storage without a blob service', 'AzureWebJobsStorage__blobServiceUri', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__queueServiceUri: 'https://x.queue.core.windows.net', AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net' }],
-  ['identity-based storage with only a credential', 'AzureWebJobsStorage__blobServiceUri', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: '00000000-0000-4000-8000-000000000001' }],
+  [
+    'identity-based storage without a blob service',
+    'AzureWebJobsStorage__blobServiceUri',
+    {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__queueServiceUri: 'https://x.queue.core.windows.net',
+      AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net',
+    },
+  ],
+  [
+    'identity-based storage with only a credential',
+    'AzureWebJobsStorage__blobServiceUri',
+    {
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-4000-8000-000000000001',
+    },
+  ],
 ];
 
 function envFor(patch: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -52,7 +100,11 @@ function envFor(patch: Record<string, string | undefined>): Record<string, strin
 
 /** The secret-bearing values of a case, which no message may repeat. */
 function secretsOf(env: Record<string, string | undefined>): string[] {
-  return [env.GRAPH_ACCESS_TOKEN, env.AZURE_CLIENT_SECRET, env.AzureWebJobsStorage && /AccountKey=([^;]+)/.exec(env.AzureWebJobsStorage)?.[1]].filter((value): value is string => typeof value === 'string' && value !== '');
+  return [
+    env.GRAPH_ACCESS_TOKEN,
+    env.AZURE_CLIENT_SECRET,
+    env.AzureWebJobsStorage && /AccountKey=([^;]+)/.exec(env.AzureWebJobsStorage)?.[1],
+  ].filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
 describe('the app refuses to start, naming the key', () => {
@@ -83,7 +135,12 @@ describe('the app refuses to start, naming the key', () => {
 describe('in the deployed app, every invocation fails with the message', () => {
   const saved = { ...process.env };
   const logs: Array<{ level: string; message: string }> = [];
-  const context = (): InvocationContext => new InvocationContext({ invocationId: 'config-test', functionName: 'test', logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }) });
+  const context = (): InvocationContext =>
+    new InvocationContext({
+      invocationId: 'config-test',
+      functionName: 'test',
+      logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
+    });
 
   beforeAll(() => {
     Object.assign(process.env, VALID, { PHOTO_RECHECK_DAYS: 'seven' });
@@ -102,15 +159,27 @@ describe('in the deployed app, every invocation fails with the message', () => {
   });
 
   test('a queue trigger fails with the key in its error (the host logs it and retries the message)', async () => {
-    const job = { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ['00000000-0000-4000-8000-000000000001'] };
-    await expect(photoWorkerHandler(job, context())).rejects.toThrow(/Configuration error in PHOTO_RECHECK_DAYS/);
+    const job = {
+      runId: '20261126T200412Z-abcdef',
+      jobId: '1',
+      userIds: ['00000000-0000-4000-8000-000000000001'],
+    };
+    await expect(photoWorkerHandler(job, context())).rejects.toThrow(
+      /Configuration error in PHOTO_RECHECK_DAYS/,
+    );
   });
 
   test('health answers 503 and logs the key; an API route answers 500 without details and logs the key', async () => {
-    const health = await healthHandler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context());
+    const health = await healthHandler(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }),
+      context(),
+    );
     expect(health.status).toBe(503);
     expect(JSON.stringify(health.jsonBody)).not.toMatch(/PHOTO_RECHECK_DAYS|seven/);
-    const sync = await syncHandler(new HttpRequest({ method: 'POST', url: 'http://localhost/api/sync' }), context());
+    const sync = await syncHandler(
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/sync' }),
+      context(),
+    );
     expect(sync.status).toBe(500);
     expect(sync.jsonBody).toEqual({ error: { code: 'internalError', message: expect.any(String) } });
     expect(logs.filter((line) => line.message.includes('PHOTO_RECHECK_DAYS'))).toHaveLength(2);
@@ -125,19 +194,27 @@ describe('npm start (the local host)', () => {
     ['PHOTO_RECHECK_DAYS', { PHOTO_RECHECK_DAYS: 'seven' }],
     ['PHOTO_SYNC_SCHEDULE', { PHOTO_SYNC_SCHEDULE: 'every four hours' }],
     ['AzureWebJobsStorage', { AzureWebJobsStorage: 'AccountKey=c2VjcmV0LWtleQ==' }],
-  ])('exits 1 with a message naming %s, and no secret', async (key, patch) => {
-    if (!existsSync(startScript)) throw new Error(`${startScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...VALID, PORT: '0', ...patch };
-    const child = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | null>((done) => child.once('exit', done));
-    clearTimeout(timer);
-    expect(code).toBe(1);
-    expect(stderr).toContain(`Configuration error in ${key}`);
-    for (const secret of ['c2VjcmV0LWtleQ==', VALID.GRAPH_ACCESS_TOKEN]) expect(stderr + stdout).not.toContain(secret);
-  }, 30_000);
+  ])(
+    'exits 1 with a message naming %s, and no secret',
+    async (key, patch) => {
+      if (!existsSync(startScript))
+        throw new Error(
+          `${startScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`,
+        );
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...VALID, PORT: '0', ...patch };
+      const child = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await new Promise<number | null>((done) => child.once('exit', done));
+      clearTimeout(timer);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Configuration error in ${key}`);
+      for (const secret of ['c2VjcmV0LWtleQ==', VALID.GRAPH_ACCESS_TOKEN])
+        expect(stderr + stdout).not.toContain(secret);
+    },
+    30_000,
+  );
 });

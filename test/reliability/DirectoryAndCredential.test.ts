@@ -1,5 +1,12 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
-import { expectCountsAddUp, expectHealedByCleanRun, expectNothingLost, storedStates, tenantUserIds, usersWithPhoto } from '../helpers/Invariants';
+import {
+  expectCountsAddUp,
+  expectHealedByCleanRun,
+  expectNothingLost,
+  storedStates,
+  tenantUserIds,
+  usersWithPhoto,
+} from '../helpers/Invariants';
 
 /**
  * Listing the tenant breaks off midway, and the Graph credential fails. The run says so (status
@@ -41,7 +48,8 @@ afterAll(async () => {
 /** Blob ETags: a blob rewritten with the same bytes still gets a new ETag. */
 async function blobEtags(): Promise<Map<string, string>> {
   const etags = new Map<string, string>();
-  for await (const blob of t.services.storage.photos.listBlobsFlat()) etags.set(blob.name, String(blob.properties.etag));
+  for await (const blob of t.services.storage.photos.listBlobsFlat())
+    etags.set(blob.name, String(blob.properties.etag));
   return etags;
 }
 
@@ -90,8 +98,17 @@ test('/users paging fails after two pages: the run fails with listUsersFailed, l
   await expectNothingLost(t, before, { run });
   const failure = t.logEvents('runPlanningFailed').find((entry) => entry.runId === run.runId);
   expect(failure?.reason).toMatch(/Listing users in Microsoft Graph failed/);
-  expect(t.logs.some((line) => line.level === 'error' && line.message.includes('runPlanningFailed') && line.message.includes(run.runId))).toBe(true);
-  expect(t.logEvents('runSummary').find((entry) => entry.runId === run.runId)).toMatchObject({ status: 'failed' });
+  expect(
+    t.logs.some(
+      (line) =>
+        line.level === 'error' &&
+        line.message.includes('runPlanningFailed') &&
+        line.message.includes(run.runId),
+    ),
+  ).toBe(true);
+  expect(t.logEvents('runSummary').find((entry) => entry.runId === run.runId)).toMatchObject({
+    status: 'failed',
+  });
 
   const healed = await expectHealedByCleanRun(t);
   expect(healed.photos).toMatchObject({ updated: 1, removed: 1 });
@@ -114,7 +131,12 @@ test('the token call fails: the run fails loudly with the reason, no photo reque
   // Core attributes are not rewritten either: every record is exactly as before.
   expect(await records()).toEqual(recordsBefore);
   expect(await blobEtags()).toEqual(blobsBefore);
-  const failure = t.logs.find((line) => line.level === 'error' && line.message.includes('runPlanningFailed') && line.message.includes(run.runId));
+  const failure = t.logs.find(
+    (line) =>
+      line.level === 'error' &&
+      line.message.includes('runPlanningFailed') &&
+      line.message.includes(run.runId),
+  );
   expect(failure?.message).toContain('AADSTS7000215');
 
   tokenFailure = undefined;

@@ -45,13 +45,19 @@ const functionsFolder = join(__dirname, '..', '..', 'src', 'functions');
 let registrations: Registration[];
 
 beforeAll(() => {
-  for (const file of readdirSync(functionsFolder).filter((name) => name.endsWith('.ts')).sort()) require(join(functionsFolder, file));
+  for (const file of readdirSync(functionsFolder)
+    .filter((name) => name.endsWith('.ts'))
+    .sort())
+    require(join(functionsFolder, file));
   registrations = jest.requireMock<{ registered: Registration[] }>('@azure/functions-core').registered;
 });
 
 function httpTriggers(): Array<{ name: string; trigger: Binding }> {
   return registrations
-    .map((registration) => ({ name: registration.name, trigger: Object.values(registration.bindings).find((binding) => binding.type === 'httpTrigger') }))
+    .map((registration) => ({
+      name: registration.name,
+      trigger: Object.values(registration.bindings).find((binding) => binding.type === 'httpTrigger'),
+    }))
     .filter((entry): entry is { name: string; trigger: Binding } => entry.trigger !== undefined);
 }
 
@@ -78,7 +84,9 @@ test('every route but /api/health has authLevel function; health is anonymous', 
 });
 
 test('every route names its methods: nothing falls back to the default GET and POST', () => {
-  const methods = Object.fromEntries(httpTriggers().map(({ trigger }) => [trigger.route, [...(trigger.methods ?? [])].sort()]));
+  const methods = Object.fromEntries(
+    httpTriggers().map(({ trigger }) => [trigger.route, [...(trigger.methods ?? [])].sort()]),
+  );
   expect(methods).toEqual({
     health: ['GET'],
     settings: ['GET', 'PATCH'],
@@ -91,13 +99,18 @@ test('every route names its methods: nothing falls back to the default GET and P
 });
 
 test('the route prefix stays /api (host.json does not change it)', () => {
-  const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
+  const host = JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as {
+    extensions?: { http?: { routePrefix?: string } };
+  };
   expect(host.extensions?.http?.routePrefix ?? 'api').toBe('api');
 });
 
 test('the README says how to give an admin the PhotoSync.Admin app role', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
-  const section = readme.slice(Math.max(0, readme.indexOf('PhotoSync.Admin') - 400), readme.indexOf('PhotoSync.Admin') + 800);
+  const section = readme.slice(
+    Math.max(0, readme.indexOf('PhotoSync.Admin') - 400),
+    readme.indexOf('PhotoSync.Admin') + 800,
+  );
   expect(section).toContain('PhotoSync.Admin');
   expect(section).toMatch(/PATCH \/api\/settings/);
   expect(section).toMatch(/POST \/api\/sync/);

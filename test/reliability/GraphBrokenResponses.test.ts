@@ -1,5 +1,13 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
-import { expectCountsAddUp, expectHealedByCleanRun, expectNothingLost, storedStates, usersWithPhoto, usersWithoutPhoto, type StoredPhotoState } from '../helpers/Invariants';
+import {
+  expectCountsAddUp,
+  expectHealedByCleanRun,
+  expectNothingLost,
+  storedStates,
+  usersWithPhoto,
+  usersWithoutPhoto,
+  type StoredPhotoState,
+} from '../helpers/Invariants';
 import type { Run } from '../../src/domain/Run';
 
 /**
@@ -14,7 +22,10 @@ let t: TestEnvironment;
 beforeAll(async () => {
   // Short Graph timeouts, so a stall "past the timeout" does not slow the suite; long enough that
   // a loaded machine does not time out healthy requests.
-  t = await TestEnvironment.start({ userCount: 24, graph: { timeoutMs: TIMEOUT_MS, maxAttempts: 4, maxRetryWaitMs: 2_000 } });
+  t = await TestEnvironment.start({
+    userCount: 24,
+    graph: { timeoutMs: TIMEOUT_MS, maxAttempts: 4, maxRetryWaitMs: 2_000 },
+  });
   await t.setSettings(true, true);
   await expectHealedByCleanRun(t);
 });
@@ -52,7 +63,12 @@ describe('broken answers', () => {
     expect(run.photos).toMatchObject({ failed: 2, updated: 1 });
     for (const userId of [victimA, victimB]) {
       const state = await stateOf(userId);
-      expect(state).toMatchObject({ lastResult: 'failed', lastErrorCode: 'networkError', blobSha: before.get(userId)!.blobSha, recordSha: before.get(userId)!.recordSha });
+      expect(state).toMatchObject({
+        lastResult: 'failed',
+        lastErrorCode: 'networkError',
+        blobSha: before.get(userId)!.blobSha,
+        recordSha: before.get(userId)!.recordSha,
+      });
     }
     expect((await stateOf(bystander)).lastResult).toBe('updated');
     await expectHealedByCleanRun(t);
@@ -65,8 +81,17 @@ describe('broken answers', () => {
     t.sim.faults.truncateBodyFor = new Set([stored, fresh]);
     const { run, before } = await runWithFaults();
     expect(run.photos.failed).toBe(2);
-    expect(await stateOf(stored)).toMatchObject({ lastResult: 'failed', lastErrorCode: 'truncatedPhoto', blobSha: before.get(stored)!.blobSha });
-    expect(await stateOf(fresh)).toMatchObject({ lastResult: 'failed', lastErrorCode: 'truncatedPhoto', blobSha: undefined, recordSha: undefined });
+    expect(await stateOf(stored)).toMatchObject({
+      lastResult: 'failed',
+      lastErrorCode: 'truncatedPhoto',
+      blobSha: before.get(stored)!.blobSha,
+    });
+    expect(await stateOf(fresh)).toMatchObject({
+      lastResult: 'failed',
+      lastErrorCode: 'truncatedPhoto',
+      blobSha: undefined,
+      recordSha: undefined,
+    });
     await expectHealedByCleanRun(t);
   });
 
@@ -101,12 +126,23 @@ describe('photo data that is not a photo', () => {
   test('not an image, a declared type that disagrees with the bytes, empty, over 4 MiB → failed with a clear code; stored photos kept', async () => {
     const withPhoto = usersWithPhoto(t);
     // Odd tenant indexes have PNG photos: their bytes, declared as JPEG, disagree with the declaration.
-    const pngBytes = t.tenant.photoOf(withPhoto.find((id) => t.tenant.photoOf(id)!.contentType === 'image/png')!)!.bytes;
+    const pngBytes = t.tenant.photoOf(
+      withPhoto.find((id) => t.tenant.photoOf(id)!.contentType === 'image/png')!,
+    )!.bytes;
     const html = Buffer.from('<html><script>alert(1)</script></html>');
-    const oversize = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4 * 1024 * 1024 - 3, 1)]);
+    const oversize = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.alloc(4 * 1024 * 1024 - 3, 1),
+    ]);
     const cases: Array<[string, Buffer, string, string, RegExp]> = [
       [withPhoto[10], html, 'image/jpeg', 'notAnImage', /not a JPEG, PNG or GIF/],
-      [withPhoto[11], pngBytes, 'image/jpeg', 'contentTypeMismatch', /declared image\/jpeg but the bytes are image\/png/],
+      [
+        withPhoto[11],
+        pngBytes,
+        'image/jpeg',
+        'contentTypeMismatch',
+        /declared image\/jpeg but the bytes are image\/png/,
+      ],
       [withPhoto[12], Buffer.alloc(0), 'image/jpeg', 'emptyPhoto', /empty/],
       [withPhoto[13], oversize, 'image/jpeg', 'photoTooLarge', /4194305 bytes; at most 4194304/],
       // A user with nothing stored yet gets nothing stored from bad data either.

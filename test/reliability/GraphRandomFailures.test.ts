@@ -1,6 +1,13 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { OutboundRequests } from '../helpers/OutboundRequests';
-import { expectCountsAddUp, expectHealedByCleanRun, expectNothingLost, storedStates, usersWithPhoto, usersWithoutPhoto } from '../helpers/Invariants';
+import {
+  expectCountsAddUp,
+  expectHealedByCleanRun,
+  expectNothingLost,
+  storedStates,
+  usersWithPhoto,
+  usersWithoutPhoto,
+} from '../helpers/Invariants';
 
 /**
  * A random 20% of photo requests fail with 429 (Retry-After), 500, 502, 503 or 504 — metadata
@@ -28,7 +35,8 @@ function directDownloadsPerUser(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const request of requests.requests) {
     const match = /\/users\/([^/?]+)\/photo\/\$value/.exec(request.path);
-    if (match !== null && request.hostPort.startsWith('localhost:')) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+    if (match !== null && request.hostPort.startsWith('localhost:'))
+      counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
   }
   return counts;
 }
@@ -39,7 +47,10 @@ test('20% random failures, from an empty store and after photos changed: runs fi
   let downloadsRetried = 0;
   // Two runs under faults: the first stores photos for the first time, the second meets changed,
   // removed, re-uploaded and new photos over stored ones.
-  for (const [round, seed] of [[1, 11], [2, 23]] as const) {
+  for (const [round, seed] of [
+    [1, 11],
+    [2, 23],
+  ] as const) {
     if (round === 2) {
       t.tenant.mutate({ changed: 0.5, reuploadShare: 0.3, seed: 5 });
       const [removeA, removeB] = usersWithPhoto(t).slice(-2);
@@ -65,7 +76,11 @@ test('20% random failures, from an empty store and after photos changed: runs fi
     downloadsRetried += [...directDownloadsPerUser().values()].filter((count) => count > 1).length;
     // Every failure is recorded on its user with a code, never as "no photo".
     for (const [userId, state] of await storedStates(t)) {
-      if (state.lastRunId === run.runId && state.lastResult === 'failed') expect([userId, state.lastErrorCode]).toEqual([userId, expect.stringMatching(/^(graphError|throttled|timeout)$/)]);
+      if (state.lastRunId === run.runId && state.lastResult === 'failed')
+        expect([userId, state.lastErrorCode]).toEqual([
+          userId,
+          expect.stringMatching(/^(graphError|throttled|timeout)$/),
+        ]);
     }
   }
   // The faults did hit both paths: throttled items inside $batch and direct downloads were retried,

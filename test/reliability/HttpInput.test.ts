@@ -34,9 +34,13 @@ afterAll(async () => {
   await t.stop();
 });
 
-async function call(handler: Handler, init: Parameters<TestEnvironment['http']>[1]): Promise<HttpResponseInit> {
+async function call(
+  handler: Handler,
+  init: Parameters<TestEnvironment['http']>[1],
+): Promise<HttpResponseInit> {
   const response = await t.http(handler, init);
-  if (response.status !== undefined && response.status >= 400) errorAnswers.push({ what: `${init.method} ${init.path}`, response });
+  if (response.status !== undefined && response.status >= 400)
+    errorAnswers.push({ what: `${init.method} ${init.path}`, response });
   return response;
 }
 
@@ -49,7 +53,13 @@ async function settingsSnapshot(): Promise<{ body: unknown; etag: string | undef
   return { body: response.jsonBody, etag: header(response, 'ETag') };
 }
 
-const principal = (roles: string[]): string => Buffer.from(JSON.stringify({ userDetails: 'grace@contoso.example', claims: roles.map((val) => ({ typ: 'roles', val })) })).toString('base64');
+const principal = (roles: string[]): string =>
+  Buffer.from(
+    JSON.stringify({
+      userDetails: 'grace@contoso.example',
+      claims: roles.map((val) => ({ typ: 'roles', val })),
+    }),
+  ).toString('base64');
 
 describe('wrong methods → 405 with Allow', () => {
   const userId = '00000000-0000-4000-8000-000000000001';
@@ -59,19 +69,41 @@ describe('wrong methods → 405 with Allow', () => {
     ['runs', runsHandler, 'runs', {}, ['POST', 'DELETE'], 'GET'],
     ['users', usersHandler, 'users', {}, ['POST', 'PATCH', 'DELETE'], 'GET'],
     ['user photo', userPhotoHandler, `users/${userId}/photo`, { userId }, ['PUT', 'POST', 'DELETE'], 'GET'],
-    ['user photo log', userPhotoLogHandler, `users/${userId}/photo/log`, { userId }, ['POST', 'DELETE'], 'GET'],
+    [
+      'user photo log',
+      userPhotoLogHandler,
+      `users/${userId}/photo/log`,
+      { userId },
+      ['POST', 'DELETE'],
+      'GET',
+    ],
     ['health', healthHandler, 'health', {}, ['POST', 'DELETE'], 'GET'],
-  ] as Array<[string, Handler, string, Record<string, string>, string[], string]>)('%s', async (_name, handler, path, params, methods, allow) => {
-    const before = await settingsSnapshot();
-    const runsBefore = (await t.services.runs.list(50)).length;
-    for (const method of methods) {
-      const response = await call(handler, { method, path, params, body: method === 'GET' || method === 'DELETE' ? undefined : '{"userPhotos":false,"syncUserPhotos":true}' });
-      expect([method, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual([method, 405, 'methodNotAllowed']);
-      expect(header(response, 'Allow')).toBe(allow);
-    }
-    expect(await settingsSnapshot()).toEqual(before);
-    expect((await t.services.runs.list(50)).length).toBe(runsBefore);
-  });
+  ] as Array<[string, Handler, string, Record<string, string>, string[], string]>)(
+    '%s',
+    async (_name, handler, path, params, methods, allow) => {
+      const before = await settingsSnapshot();
+      const runsBefore = (await t.services.runs.list(50)).length;
+      for (const method of methods) {
+        const response = await call(handler, {
+          method,
+          path,
+          params,
+          body:
+            method === 'GET' || method === 'DELETE'
+              ? undefined
+              : '{"userPhotos":false,"syncUserPhotos":true}',
+        });
+        expect([
+          method,
+          response.status,
+          (response.jsonBody as { error: { code: string } }).error.code,
+        ]).toEqual([method, 405, 'methodNotAllowed']);
+        expect(header(response, 'Allow')).toBe(allow);
+      }
+      expect(await settingsSnapshot()).toEqual(before);
+      expect((await t.services.runs.list(50)).length).toBe(runsBefore);
+    },
+  );
 });
 
 describe('PATCH /api/settings with a body that is not the settings → 400, nothing changes', () => {
@@ -98,7 +130,12 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
   ])('%s', async (_name, body, code) => {
     const before = await settingsSnapshot();
     const changesBefore = t.logEvents('settingsChanged').length;
-    const response = await call(settingsHandler, { method: 'PATCH', path: 'settings', body, headers: { 'content-type': 'application/json' } });
+    const response = await call(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     expect(response.jsonBody).toEqual({ error: { code, message: expect.any(String) } });
     expect(await settingsSnapshot()).toEqual(before);
@@ -107,14 +144,23 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
 
   test('a declared Content-Length over 16 KiB is refused before the body is read', async () => {
     const before = await settingsSnapshot();
-    const response = await call(settingsHandler, { method: 'PATCH', path: 'settings', body: '{"userPhotos":false}', headers: { 'content-length': String(64 * 1024) } });
+    const response = await call(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body: '{"userPhotos":false}',
+      headers: { 'content-length': String(64 * 1024) },
+    });
     expect(response.status).toBe(400);
     expect((response.jsonBody as { error: { code: string } }).error.code).toBe('bodyTooLarge');
     expect(await settingsSnapshot()).toEqual(before);
   });
 
   test('exactly 16 KiB is accepted: the limit is the documented one, not lower', async () => {
-    const response = await call(settingsHandler, { method: 'PATCH', path: 'settings', body: pad('{"syncUserPhotos":true}', 16 * 1024) });
+    const response = await call(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body: pad('{"syncUserPhotos":true}', 16 * 1024),
+    });
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: true });
     await call(settingsHandler, { method: 'PATCH', path: 'settings', body: '{"syncUserPhotos":false}' });
@@ -147,18 +193,38 @@ describe('malformed ids → 400 before any storage or Graph request', () => {
     for (const [what, userId] of badUserIds) {
       requests.clear();
       t.sim.resetCounters();
-      const response = await call(handler, { method: 'GET', path: `users/${encodeURIComponent(userId)}${suffix}`, params: { userId } });
-      expect([what, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual([what, 400, 'invalidUserId']);
+      const response = await call(handler, {
+        method: 'GET',
+        path: `users/${encodeURIComponent(userId)}${suffix}`,
+        params: { userId },
+      });
+      expect([what, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual([
+        what,
+        400,
+        'invalidUserId',
+      ]);
       expect([what, requests.requests]).toEqual([what, []]);
       expect(t.sim.counters.requests).toBe(0);
     }
   });
 
   test('GET /api/runs/{runId}', async () => {
-    for (const runId of ["x' or PartitionKey ne '", '../runs', '20261126T200412Z-ABCDEF', '20261126T200412Z-abcdef/extra', 'run']) {
+    for (const runId of [
+      "x' or PartitionKey ne '",
+      '../runs',
+      '20261126T200412Z-ABCDEF',
+      '20261126T200412Z-abcdef/extra',
+      'run',
+    ]) {
       requests.clear();
-      const response = await call(runsHandler, { method: 'GET', path: `runs/${encodeURIComponent(runId)}`, params: { runId } });
-      expect([runId, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual([runId, 400, 'invalidRunId']);
+      const response = await call(runsHandler, {
+        method: 'GET',
+        path: `runs/${encodeURIComponent(runId)}`,
+        params: { runId },
+      });
+      expect([runId, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual(
+        [runId, 400, 'invalidRunId'],
+      );
       expect([runId, requests.requests]).toEqual([runId, []]);
     }
   });
@@ -188,42 +254,83 @@ describe('legal ids are escaped where they are used', () => {
 
   beforeAll(async () => {
     await t.services.identities.upsertCoreAttributes(
-      [{ id: guestId, displayName: "Tess O'Brien", givenName: 'Tess', surname: "O'Brien", mail: null, userPrincipalName: guestUpn, accountEnabled: true }],
+      [
+        {
+          id: guestId,
+          displayName: "Tess O'Brien",
+          givenName: 'Tess',
+          surname: "O'Brien",
+          mail: null,
+          userPrincipalName: guestUpn,
+          accountEnabled: true,
+        },
+      ],
       new Date(),
     );
   });
 
   test("a guest's UPN with an apostrophe and #EXT# finds that user, with the quote doubled in the table filter", async () => {
     requests.clear();
-    const response = await call(usersHandler, { method: 'GET', path: `users/${encodeURIComponent(guestUpn)}`, params: { userId: guestUpn } });
+    const response = await call(usersHandler, {
+      method: 'GET',
+      path: `users/${encodeURIComponent(guestUpn)}`,
+      params: { userId: guestUpn },
+    });
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({ id: guestId, userPrincipalName: guestUpn });
-    const filters = requests.requests.filter((request) => request.path.includes('PhotoSyncUsers')).map((request) => decodeURIComponent(request.path));
-    expect(filters.some((path) => path.includes("userPrincipalName eq 'o''brien_fabrikam.com#EXT#@contoso.example'"))).toBe(true);
+    const filters = requests.requests
+      .filter((request) => request.path.includes('PhotoSyncUsers'))
+      .map((request) => decodeURIComponent(request.path));
+    expect(
+      filters.some((path) =>
+        path.includes("userPrincipalName eq 'o''brien_fabrikam.com#EXT#@contoso.example'"),
+      ),
+    ).toBe(true);
   });
 
-  test.each([
-    ["x'or'1'eq'1@contoso.example"],
-    ["x'or''eq'@contoso.example"],
-    ["')or(PartitionKey@ne'"],
-  ])('the legal-looking injection %s is only a name that no user has → 404', async (userId) => {
-    for (const [handler, suffix] of [[usersHandler, ''], [userPhotoHandler, '/photo'], [userPhotoLogHandler, '/photo/log']] as Array<[Handler, string]>) {
-      const response = await call(handler, { method: 'GET', path: `users/${encodeURIComponent(userId)}${suffix}`, params: { userId } });
-      expect([suffix, response.status, (response.jsonBody as { error: { code: string } }).error.code]).toEqual([suffix, 404, 'userNotFound']);
-    }
-  });
+  test.each([["x'or'1'eq'1@contoso.example"], ["x'or''eq'@contoso.example"], ["')or(PartitionKey@ne'"]])(
+    'the legal-looking injection %s is only a name that no user has → 404',
+    async (userId) => {
+      for (const [handler, suffix] of [
+        [usersHandler, ''],
+        [userPhotoHandler, '/photo'],
+        [userPhotoLogHandler, '/photo/log'],
+      ] as Array<[Handler, string]>) {
+        const response = await call(handler, {
+          method: 'GET',
+          path: `users/${encodeURIComponent(userId)}${suffix}`,
+          params: { userId },
+        });
+        expect([
+          suffix,
+          response.status,
+          (response.jsonBody as { error: { code: string } }).error.code,
+        ]).toEqual([suffix, 404, 'userNotFound']);
+      }
+    },
+  );
 });
 
 describe('the admin role where App Service authentication is on', () => {
   test('POST /api/sync without PhotoSync.Admin → 403 and no run starts; with it → 202', async () => {
     const runsBefore = (await t.services.runs.list(50)).length;
-    const denied = await call(syncHandler, { method: 'POST', path: 'sync', headers: { 'x-ms-client-principal': principal(['PhotoSync.Reader']) } });
+    const denied = await call(syncHandler, {
+      method: 'POST',
+      path: 'sync',
+      headers: { 'x-ms-client-principal': principal(['PhotoSync.Reader']) },
+    });
     expect(denied.status).toBe(403);
-    expect(denied.jsonBody).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('PhotoSync.Admin') } });
+    expect(denied.jsonBody).toEqual({
+      error: { code: 'forbidden', message: expect.stringContaining('PhotoSync.Admin') },
+    });
     expect((await t.services.runs.list(50)).length).toBe(runsBefore);
     expect((await t.services.storage.queues.runRequests.getProperties()).approximateMessagesCount).toBe(0);
 
-    const allowed = await call(syncHandler, { method: 'POST', path: 'sync', headers: { 'x-ms-client-principal': principal(['PhotoSync.Admin']) } });
+    const allowed = await call(syncHandler, {
+      method: 'POST',
+      path: 'sync',
+      headers: { 'x-ms-client-principal': principal(['PhotoSync.Admin']) },
+    });
     expect(allowed.status).toBe(202);
     await t.drainQueues();
     expect(t.logEvents('runRequested').at(-1)).toMatchObject({ by: 'grace@contoso.example' });
@@ -233,9 +340,18 @@ describe('the admin role where App Service authentication is on', () => {
     const before = await settingsSnapshot();
     const runsBefore = (await t.services.runs.list(50)).length;
     for (const value of ['not base64 at all!', Buffer.from('{"claims":').toString('base64')]) {
-      const patch = await call(settingsHandler, { method: 'PATCH', path: 'settings', body: '{"userPhotos":false}', headers: { 'x-ms-client-principal': value } });
+      const patch = await call(settingsHandler, {
+        method: 'PATCH',
+        path: 'settings',
+        body: '{"userPhotos":false}',
+        headers: { 'x-ms-client-principal': value },
+      });
       expect(patch.status).toBe(401);
-      const sync = await call(syncHandler, { method: 'POST', path: 'sync', headers: { 'x-ms-client-principal': value } });
+      const sync = await call(syncHandler, {
+        method: 'POST',
+        path: 'sync',
+        headers: { 'x-ms-client-principal': value },
+      });
       expect(sync.status).toBe(401);
     }
     expect(await settingsSnapshot()).toEqual(before);
@@ -243,16 +359,29 @@ describe('the admin role where App Service authentication is on', () => {
   });
 
   test('reading needs no role: GET /api/settings with a signed-in reader → 200', async () => {
-    const response = await t.http(settingsHandler, { method: 'GET', path: 'settings', headers: { 'x-ms-client-principal': principal([]) } });
+    const response = await t.http(settingsHandler, {
+      method: 'GET',
+      path: 'settings',
+      headers: { 'x-ms-client-principal': principal([]) },
+    });
     expect(response.status).toBe(200);
   });
 });
 
 test('an unexpected failure → 500 with the error JSON, details only in the log', async () => {
-  const broken = { ...t.services, identities: { find: async () => Promise.reject(new Error('boom: table client exploded at IdentityStore.ts:42')) } } as unknown as AppServices;
+  const broken = {
+    ...t.services,
+    identities: {
+      find: async () => Promise.reject(new Error('boom: table client exploded at IdentityStore.ts:42')),
+    },
+  } as unknown as AppServices;
   useServices(Promise.resolve(broken));
   try {
-    const response = await call(usersHandler, { method: 'GET', path: 'users/00000000-0000-4000-8000-000000000001', params: { userId: '00000000-0000-4000-8000-000000000001' } });
+    const response = await call(usersHandler, {
+      method: 'GET',
+      path: 'users/00000000-0000-4000-8000-000000000001',
+      params: { userId: '00000000-0000-4000-8000-000000000001' },
+    });
     expect(response.status).toBe(500);
     expect(response.jsonBody).toEqual({ error: { code: 'internalError', message: expect.any(String) } });
     expect(JSON.stringify(response.jsonBody)).not.toMatch(/boom|IdentityStore/);
@@ -270,6 +399,9 @@ test("every refusal of this file had SPEC §4's error JSON and no stack trace", 
     expect([what, Object.keys(body ?? {})]).toEqual([what, ['error']]);
     expect([what, Object.keys(body.error ?? {}).sort()]).toEqual([what, ['code', 'message']]);
     expect([what, typeof body.error?.code, typeof body.error?.message]).toEqual([what, 'string', 'string']);
-    expect([what, JSON.stringify(body)]).not.toEqual([what, expect.stringMatching(/\bat [\w.<>]+ \(|\.(ts|js):\d+|node_modules|Error: /)]);
+    expect([what, JSON.stringify(body)]).not.toEqual([
+      what,
+      expect.stringMatching(/\bat [\w.<>]+ \(|\.(ts|js):\d+|node_modules|Error: /),
+    ]);
   }
 });

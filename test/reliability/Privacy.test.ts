@@ -1,6 +1,11 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { OutboundRequests } from '../helpers/OutboundRequests';
-import { expectHealedByCleanRun, tenantUserIds, usersWithPhoto, usersWithoutPhoto } from '../helpers/Invariants';
+import {
+  expectHealedByCleanRun,
+  tenantUserIds,
+  usersWithPhoto,
+  usersWithoutPhoto,
+} from '../helpers/Invariants';
 import { healthHandler } from '../../src/functions/health';
 import { usersHandler } from '../../src/functions/users';
 import { userPhotoHandler } from '../../src/functions/userPhoto';
@@ -65,21 +70,32 @@ afterAll(async () => {
 describe('outbound requests', () => {
   test('go only to the Graph root (https) and the storage account', () => {
     const graph = new URL(t.sim.baseUrl);
-    const storage = [t.azurite.ports.blob, t.azurite.ports.queue, t.azurite.ports.table].map((port) => `127.0.0.1:${port}`);
+    const storage = [t.azurite.ports.blob, t.azurite.ports.queue, t.azurite.ports.table].map(
+      (port) => `127.0.0.1:${port}`,
+    );
     const allowed = new Set([`${graph.hostname}:${graph.port}`, ...storage]);
     const seen = requests.hostPorts();
     expect([...seen].filter((hostPort) => !allowed.has(hostPort))).toEqual([]);
     // All of them were used: the check above saw the real traffic, not an empty list.
     expect([...seen].sort()).toEqual([...allowed].sort());
     // Graph only over https, and only under its root.
-    const graphRequests = requests.requests.filter((request) => request.hostPort === `${graph.hostname}:${graph.port}`);
+    const graphRequests = requests.requests.filter(
+      (request) => request.hostPort === `${graph.hostname}:${graph.port}`,
+    );
     expect(graphRequests.length).toBeGreaterThan(t.tenant.count);
     for (const request of graphRequests) {
       expect(request.protocol).toBe('https:');
       expect(request.path.startsWith(`${graph.pathname}/`)).toBe(true);
     }
     // Graph is only read: GET, and POST for $batch (whose items are GETs).
-    expect(new Set(graphRequests.map((request) => `${request.method} ${request.path.startsWith(`${graph.pathname}/$batch`) ? '$batch' : 'read'}`))).toEqual(new Set(['GET read', 'POST $batch']));
+    expect(
+      new Set(
+        graphRequests.map(
+          (request) =>
+            `${request.method} ${request.path.startsWith(`${graph.pathname}/$batch`) ? '$batch' : 'read'}`,
+        ),
+      ),
+    ).toEqual(new Set(['GET read', 'POST $batch']));
   });
 });
 
@@ -90,7 +106,8 @@ describe('logs', () => {
 
   test('captured every line of full runs, errors included', () => {
     const events = new Set(t.logEvents().map((entry) => entry.event));
-    for (const event of ['runStarted', 'photoResult', 'permissionProblem', 'runSummary', 'settingsChanged']) expect([event, events.has(event)]).toEqual([event, true]);
+    for (const event of ['runStarted', 'photoResult', 'permissionProblem', 'runSummary', 'settingsChanged'])
+      expect([event, events.has(event)]).toEqual([event, true]);
     expect(t.logs.length).toBeGreaterThan(2 * t.tenant.count);
   });
 
@@ -100,7 +117,15 @@ describe('logs', () => {
     for (const secret of [t.sim.token, t.env.AzureWebJobsStorage, accountKey, accountKey.slice(0, 16)]) {
       expect(text.includes(secret)).toBe(false);
     }
-    for (const marker of [/Bearer\s/i, /AccountKey/i, /SharedKey/i, /authorization/i, /[?&]sig=/i, /client_secret/i, /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/]) {
+    for (const marker of [
+      /Bearer\s/i,
+      /AccountKey/i,
+      /SharedKey/i,
+      /authorization/i,
+      /[?&]sig=/i,
+      /client_secret/i,
+      /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/,
+    ]) {
       expect([String(marker), marker.test(text)]).toEqual([String(marker), false]);
     }
   });
@@ -110,12 +135,29 @@ describe('logs', () => {
     for (const bytes of servedPhotos) {
       const base64 = bytes.toString('base64');
       const hex = bytes.toString('hex');
-      for (const fragment of [base64.slice(0, 24), base64.slice(24, 48), hex.slice(0, 32), hex.slice(32, 64), bytes.subarray(0, 12).toString('latin1'), bytes.subarray(16, 28).toString('latin1')]) {
+      for (const fragment of [
+        base64.slice(0, 24),
+        base64.slice(24, 48),
+        hex.slice(0, 32),
+        hex.slice(32, 64),
+        bytes.subarray(0, 12).toString('latin1'),
+        bytes.subarray(16, 28).toString('latin1'),
+      ]) {
         if (fragment.length >= 8) expect(text.includes(fragment)).toBe(false);
       }
     }
     // Image signatures, raw or as printed Buffers, and base64 of JPEG/PNG headers.
-    for (const marker of ['<Buffer', 'ff d8 ff', '89 50 4e 47', '\u00ff\u00d8\u00ff', '\u0089PNG', '/9j/', 'iVBORw0KGgo', '%PDF']) expect([marker, text.includes(marker)]).toEqual([marker, false]);
+    for (const marker of [
+      '<Buffer',
+      'ff d8 ff',
+      '89 50 4e 47',
+      '\u00ff\u00d8\u00ff',
+      '\u0089PNG',
+      '/9j/',
+      'iVBORw0KGgo',
+      '%PDF',
+    ])
+      expect([marker, text.includes(marker)]).toEqual([marker, false]);
   });
 
   test('start-up describes the credential without its value', () => {
@@ -127,7 +169,11 @@ describe('logs', () => {
 
   test('the anonymous health route reveals nothing but reachability', async () => {
     const response = await t.http(healthHandler, { method: 'GET', path: 'health' });
-    expect(response.jsonBody).toEqual({ status: 'healthy', storage: { reachable: true }, graph: { reachable: true } });
+    expect(response.jsonBody).toEqual({
+      status: 'healthy',
+      storage: { reachable: true },
+      graph: { reachable: true },
+    });
   });
 });
 

@@ -1,6 +1,14 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { OutboundRequests } from '../helpers/OutboundRequests';
-import { expectCountsAddUp, expectHealedByCleanRun, expectNothingLost, storedStates, tenantUserIds, usersWithPhoto, usersWithoutPhoto } from '../helpers/Invariants';
+import {
+  expectCountsAddUp,
+  expectHealedByCleanRun,
+  expectNothingLost,
+  storedStates,
+  tenantUserIds,
+  usersWithPhoto,
+  usersWithoutPhoto,
+} from '../helpers/Invariants';
 import { decodeQueueMessage } from '../../dev/host/QueueRunner';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { parsePhotoJob, type PhotoJob } from '../../src/domain/PhotoJob';
@@ -34,7 +42,6 @@ afterAll(async () => {
   await t.stop();
 });
 
-
 function changeSomePhotos(): void {
   const withPhoto = usersWithPhoto(t);
   for (const userId of withPhoto.slice(0, 6)) t.tenant.changePhoto(userId);
@@ -52,22 +59,34 @@ async function queuedJobs(): Promise<PhotoJob[]> {
   });
 }
 
-async function approximateCount(queue: 'photoJobs' | 'photoJobsPoison' | 'runRequests' | 'runRequestsPoison'): Promise<number> {
+async function approximateCount(
+  queue: 'photoJobs' | 'photoJobsPoison' | 'runRequests' | 'runRequestsPoison',
+): Promise<number> {
   return (await t.services.storage.queues[queue].getProperties()).approximateMessagesCount ?? 0;
 }
 
 test('every photo job delivered twice: each is counted once, the repeat changes nothing twice', async () => {
   changeSomePhotos();
   const before = await storedStates(t);
-  interceptor.intercept(t.services.photoJobs, 'send', (original: JobQueue<PhotoJob>['send']) => async (job) => {
-    await original(job);
-    await original(job);
-  });
+  interceptor.intercept(
+    t.services.photoJobs,
+    'send',
+    (original: JobQueue<PhotoJob>['send']) => async (job) => {
+      await original(job);
+      await original(job);
+    },
+  );
   const repeatedBefore = t.logEvents('photoJobRepeated').length;
   const run = await t.runSync();
   expectCountsAddUp(run);
   expect(run).toMatchObject({ status: 'completed', users: t.tenant.count, jobs: { poisoned: 0 } });
-  expect(run.photos).toMatchObject({ updated: 6, unchanged: usersWithPhoto(t).length - 7, removed: 1, added: 1, failed: 0 });
+  expect(run.photos).toMatchObject({
+    updated: 6,
+    unchanged: usersWithPhoto(t).length - 7,
+    removed: 1,
+    added: 1,
+    failed: 0,
+  });
   expect(t.logEvents('photoJobRepeated').length - repeatedBefore).toBe(run.jobs.total);
   await expectNothingLost(t, before, { run });
   await expectHealedByCleanRun(t);
@@ -79,11 +98,20 @@ test('two workers hold the same job (and so the same users) at once, and the que
   const runId = await t.planOnly();
   const jobs = await queuedJobs();
   expect(jobs.length).toBeGreaterThan(1);
-  await Promise.all(jobs.flatMap((job) => [photoWorkerHandler(job, t.context('photoWorker')), photoWorkerHandler(job, t.context('photoWorker'))]));
+  await Promise.all(
+    jobs.flatMap((job) => [
+      photoWorkerHandler(job, t.context('photoWorker')),
+      photoWorkerHandler(job, t.context('photoWorker')),
+    ]),
+  );
   await t.drainQueues();
   const run = (await t.services.runs.get(runId))!;
   expectCountsAddUp(run);
-  expect(run).toMatchObject({ status: 'completed', users: t.tenant.count, jobs: { total: jobs.length, done: jobs.length } });
+  expect(run).toMatchObject({
+    status: 'completed',
+    users: t.tenant.count,
+    jobs: { total: jobs.length, done: jobs.length },
+  });
   expect(run.photos.failed).toBe(0);
   await expectNothingLost(t, before, { run });
   await expectHealedByCleanRun(t);
@@ -95,10 +123,15 @@ test(`a job that keeps failing goes to the poison queue after ${MAX_DEQUEUE_COUN
   t.tenant.changePhoto(broken);
   t.tenant.changePhoto(withPhoto[9]);
   const before = await storedStates(t);
-  interceptor.intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
-    if (userId === broken) throw Object.assign(new Error(`Simulated: blob storage refuses ${userId}`), { statusCode: 500 });
-    return original(userId, photo);
-  });
+  interceptor.intercept(
+    t.services.photos,
+    'write',
+    (original: PhotoBlobStore['write']) => async (userId, photo) => {
+      if (userId === broken)
+        throw Object.assign(new Error(`Simulated: blob storage refuses ${userId}`), { statusCode: 500 });
+      return original(userId, photo);
+    },
+  );
   const run = await t.runSync();
 
   expectCountsAddUp(run);
@@ -114,11 +147,31 @@ test(`a job that keeps failing goes to the poison queue after ${MAX_DEQUEUE_COUN
   expect(failedUsers).toContain(broken);
   for (const userId of failedUsers) expect(states.get(userId)!.lastErrorCode).toBe('jobFailed');
   // The host logged each failed delivery and the move to the poison queue, with the reason.
-  const hostLines = t.logEvents('queueHost').map((entry) => String(entry.reason)).filter((reason) => reason.includes(`Simulated: blob storage refuses ${broken}`));
-  expect(hostLines.filter((line) => /failed \(delivery \d of 3\)/.test(line))).toHaveLength(MAX_DEQUEUE_COUNT - 1);
-  expect(hostLines.filter((line) => line.includes(`failed ${MAX_DEQUEUE_COUNT} times and was moved to photo-sync-jobs-poison`))).toHaveLength(1);
-  expect(t.logs.some((line) => line.level === 'error' && line.message.includes('photoJobPoisoned') && line.message.includes(run.runId))).toBe(true);
-  expect((await t.services.events.recent(broken))[0]).toMatchObject({ runId: run.runId, result: 'failed', error: { code: 'jobFailed' } });
+  const hostLines = t
+    .logEvents('queueHost')
+    .map((entry) => String(entry.reason))
+    .filter((reason) => reason.includes(`Simulated: blob storage refuses ${broken}`));
+  expect(hostLines.filter((line) => /failed \(delivery \d of 3\)/.test(line))).toHaveLength(
+    MAX_DEQUEUE_COUNT - 1,
+  );
+  expect(
+    hostLines.filter((line) =>
+      line.includes(`failed ${MAX_DEQUEUE_COUNT} times and was moved to photo-sync-jobs-poison`),
+    ),
+  ).toHaveLength(1);
+  expect(
+    t.logs.some(
+      (line) =>
+        line.level === 'error' &&
+        line.message.includes('photoJobPoisoned') &&
+        line.message.includes(run.runId),
+    ),
+  ).toBe(true);
+  expect((await t.services.events.recent(broken))[0]).toMatchObject({
+    runId: run.runId,
+    result: 'failed',
+    error: { code: 'jobFailed' },
+  });
   // Other users of the job may hold their new blob already (blobs are written first); no photo is lost.
   await expectNothingLost(t, before, { run, failedMayHaveNewBlob: true });
   expect(await approximateCount('photoJobsPoison')).toBe(0);
@@ -147,7 +200,10 @@ describe('messages that are not photo jobs', () => {
     ['OData injection', json({ runId, jobId: '1', userIds: [injection] })],
     ['a URL-encoded traversal', json({ runId, jobId: '1', userIds: ['..%2F..%2Fuser-photos'] })],
     ['a GUID with a trailing newline', json({ runId, jobId: '1', userIds: [`${guid(2)}\n`] })],
-    ['a user principal name (jobs carry object ids)', json({ runId, jobId: '1', userIds: ['ada@contoso.example'] })],
+    [
+      'a user principal name (jobs carry object ids)',
+      json({ runId, jobId: '1', userIds: ['ada@contoso.example'] }),
+    ],
     ['an injected run id', json({ runId: `${runId}' or RowKey ne '`, jobId: '1', userIds: [guid(1)] })],
     ['a job id with a path', json({ runId, jobId: '../run', userIds: [guid(1)] })],
   ];
@@ -175,15 +231,41 @@ describe('messages that are not photo jobs', () => {
     expect(refused).toHaveLength(photoJobMessages.length + runRequestMessages.length + 4);
     for (const entry of refused) expect(entry.reason).toEqual(expect.any(String));
     expect(refused.filter((entry) => entry.queue === 'photoJobs').map((entry) => entry.reason)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/not JSON/), expect.stringMatching(/more than 20/), expect.stringMatching(/object id/), expect.stringMatching(/appears twice/), expect.stringMatching(/run id/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/not JSON/),
+        expect.stringMatching(/more than 20/),
+        expect.stringMatching(/object id/),
+        expect.stringMatching(/appears twice/),
+        expect.stringMatching(/run id/),
+      ]),
     );
-    expect(t.logs.filter((line) => line.message.includes('messageRefused')).every((line) => line.level === 'error')).toBe(true);
+    expect(
+      t.logs
+        .filter((line) => line.message.includes('messageRefused'))
+        .every((line) => line.level === 'error'),
+    ).toBe(true);
     // Nothing retried, nothing poisoned, nothing left.
-    for (const queue of ['photoJobs', 'photoJobsPoison', 'runRequests', 'runRequestsPoison'] as const) expect([queue, await approximateCount(queue)]).toEqual([queue, 0]);
-    expect(t.logEvents('queueHost')).toEqual(expect.not.arrayContaining([expect.objectContaining({ reason: expect.stringMatching(/etc\/passwd|PartitionKey/) })]));
+    for (const queue of ['photoJobs', 'photoJobsPoison', 'runRequests', 'runRequestsPoison'] as const)
+      expect([queue, await approximateCount(queue)]).toEqual([queue, 0]);
+    expect(t.logEvents('queueHost')).toEqual(
+      expect.not.arrayContaining([
+        expect.objectContaining({ reason: expect.stringMatching(/etc\/passwd|PartitionKey/) }),
+      ]),
+    );
     // Not one Graph request; no storage request names any of the ids; no blob appeared.
     expect(t.sim.counters.requests).toBe(0);
-    for (const text of [traversal, 'etc/passwd', injection, 'PartitionKey ne', 'RowKey ne', "' or", '..%2F', '../', 'ada@contoso.example']) expect([text, requests.mentioning(text)]).toEqual([text, []]);
+    for (const text of [
+      traversal,
+      'etc/passwd',
+      injection,
+      'PartitionKey ne',
+      'RowKey ne',
+      "' or",
+      '..%2F',
+      '../',
+      'ada@contoso.example',
+    ])
+      expect([text, requests.mentioning(text)]).toEqual([text, []]);
     expect(requests.requests.every((request) => !request.hostPort.startsWith('localhost:'))).toBe(true);
     expect(await storedStates(t)).toEqual(blobsBefore);
 

@@ -1,5 +1,13 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
-import { expectCountsAddUp, expectHealedByCleanRun, expectNothingLost, sha256, storedStates, usersWithPhoto, usersWithoutPhoto } from '../helpers/Invariants';
+import {
+  expectCountsAddUp,
+  expectHealedByCleanRun,
+  expectNothingLost,
+  sha256,
+  storedStates,
+  usersWithPhoto,
+  usersWithoutPhoto,
+} from '../helpers/Invariants';
 import { userPhotoHandler } from '../../src/functions/userPhoto';
 import type { IdentityStore } from '../../src/storage/IdentityStore';
 import type { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
@@ -30,9 +38,11 @@ afterAll(async () => {
   await t.stop();
 });
 
-
 function redeliveries(): string[] {
-  return t.logEvents('queueHost').map((entry) => String(entry.reason)).filter((reason) => /failed \(delivery \d+ of \d+\)/.test(reason));
+  return t
+    .logEvents('queueHost')
+    .map((entry) => String(entry.reason))
+    .filter((reason) => /failed \(delivery \d+ of \d+\)/.test(reason));
 }
 
 test('a record write fails after the blob was written: the job is delivered again, each user counted once, the record catches up', async () => {
@@ -49,13 +59,21 @@ test('a record write fails after the blob was written: the job is delivered agai
   // What the store looked like at the moment the record write failed.
   let atFailure: Map<string, { blob?: string; record?: string }> | undefined;
   interceptor.intercept(t.services.identities, 'writePhotoFields', (original) => async (updates) => {
-    if (atFailure === undefined && updates.some(({ fields }) => fields.lastResult !== 'unchanged' && fields.lastResult !== 'noPhoto')) {
+    if (
+      atFailure === undefined &&
+      updates.some(({ fields }) => fields.lastResult !== 'unchanged' && fields.lastResult !== 'noPhoto')
+    ) {
       atFailure = new Map();
       for (const { userId } of updates) {
         const blob = await t.services.photos.read(userId);
-        atFailure.set(userId, { blob: blob === undefined ? undefined : sha256(blob.bytes), record: (await t.services.identities.get(userId))?.photoSha256 || undefined });
+        atFailure.set(userId, {
+          blob: blob === undefined ? undefined : sha256(blob.bytes),
+          record: (await t.services.identities.get(userId))?.photoSha256 || undefined,
+        });
       }
-      throw Object.assign(new Error('Simulated: the table service went away mid-request'), { statusCode: 503 });
+      throw Object.assign(new Error('Simulated: the table service went away mid-request'), {
+        statusCode: 503,
+      });
     }
     return original(updates);
   });
@@ -67,7 +85,8 @@ test('a record write fails after the blob was written: the job is delivered agai
   // while the record still named the old ones.
   for (const [userId, state] of atFailure!) {
     const current = t.tenant.photoOf(userId);
-    if (changed.includes(userId) || userId === added) expect([userId, state.blob]).toEqual([userId, sha256(current!.bytes)]);
+    if (changed.includes(userId) || userId === added)
+      expect([userId, state.blob]).toEqual([userId, sha256(current!.bytes)]);
     if (userId === removed) expect([userId, state.blob]).toEqual([userId, undefined]);
     expect([userId, state.record]).toEqual([userId, before.get(userId)!.recordSha]);
   }
@@ -78,8 +97,14 @@ test('a record write fails after the blob was written: the job is delivered agai
   expect(run.photos).toMatchObject({ updated: changed.length, removed: 1, added: 1, failed: 0 });
   await expectNothingLost(t, before, { run });
   // The photo API serves what the blob holds, with the blob's own hash: never the bytes of one photo under another's ETag.
-  const served = await t.http(userPhotoHandler, { method: 'GET', path: `users/${changed[0]}/photo`, params: { userId: changed[0] } });
-  expect((served.headers as Record<string, string>).ETag).toBe(`"${sha256(t.tenant.photoOf(changed[0])!.bytes)}"`);
+  const served = await t.http(userPhotoHandler, {
+    method: 'GET',
+    path: `users/${changed[0]}/photo`,
+    params: { userId: changed[0] },
+  });
+  expect((served.headers as Record<string, string>).ETag).toBe(
+    `"${sha256(t.tenant.photoOf(changed[0])!.bytes)}"`,
+  );
   await expectHealedByCleanRun(t);
 });
 
@@ -92,13 +117,19 @@ test('the job fails after its records were written, before it was counted: the r
   const before = await storedStates(t);
   const redeliveredBefore = redeliveries().length;
   let failures = 0;
-  interceptor.intercept(t.services.runs, 'recordJobDone', (original: RunStore['recordJobDone']) => async (runId, jobId, counts, options) => {
-    if (failures === 0 && counts.updated + counts.removed > 0) {
-      failures++;
-      throw Object.assign(new Error('Simulated: the run table went away before the job was counted'), { statusCode: 503 });
-    }
-    return original(runId, jobId, counts, options);
-  });
+  interceptor.intercept(
+    t.services.runs,
+    'recordJobDone',
+    (original: RunStore['recordJobDone']) => async (runId, jobId, counts, options) => {
+      if (failures === 0 && counts.updated + counts.removed > 0) {
+        failures++;
+        throw Object.assign(new Error('Simulated: the run table went away before the job was counted'), {
+          statusCode: 503,
+        });
+      }
+      return original(runId, jobId, counts, options);
+    },
+  );
 
   const run = await t.runSync();
 
@@ -109,7 +140,10 @@ test('the job fails after its records were written, before it was counted: the r
   expect(run.photos).toMatchObject({ updated: changed.length, removed: 1, failed: 0 });
   for (const userId of changed) {
     expect((await t.services.identities.get(userId))?.lastResult).toBe('updated');
-    expect((await t.services.events.recent(userId))[0]).toMatchObject({ runId: run.runId, result: 'updated' });
+    expect((await t.services.events.recent(userId))[0]).toMatchObject({
+      runId: run.runId,
+      result: 'updated',
+    });
   }
   expect((await t.services.events.recent(removed))[0]).toMatchObject({ runId: run.runId, result: 'removed' });
   await expectNothingLost(t, before, { run });
@@ -128,23 +162,31 @@ test('Azurite stops in the middle of a run and starts again: the interrupted job
   let stopped = false;
   let restarted: Promise<void> | undefined;
   // Right after the first blob write of the run, storage goes away...
-  interceptor.intercept(t.services.photos, 'write', (original: PhotoBlobStore['write']) => async (userId, photo) => {
-    await original(userId, photo);
-    if (!stopped) {
-      stopped = true;
-      await t.azurite.stop();
-    }
-  });
+  interceptor.intercept(
+    t.services.photos,
+    'write',
+    (original: PhotoBlobStore['write']) => async (userId, photo) => {
+      await original(userId, photo);
+      if (!stopped) {
+        stopped = true;
+        await t.azurite.stop();
+      }
+    },
+  );
   // ...and comes back once a worker has given up on it, so the job fails and the queue retries it.
-  interceptor.intercept(t.services.identities, 'writePhotoFields', (original: IdentityStore['writePhotoFields']) => async (updates) => {
-    try {
-      return await original(updates);
-    } catch (error) {
-      if (stopped && restarted === undefined) restarted = t.azurite.restart();
-      await restarted;
-      throw error;
-    }
-  });
+  interceptor.intercept(
+    t.services.identities,
+    'writePhotoFields',
+    (original: IdentityStore['writePhotoFields']) => async (updates) => {
+      try {
+        return await original(updates);
+      } catch (error) {
+        if (stopped && restarted === undefined) restarted = t.azurite.restart();
+        await restarted;
+        throw error;
+      }
+    },
+  );
 
   await t.drainQueues();
   await restarted;

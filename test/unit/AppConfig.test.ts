@@ -14,7 +14,10 @@ test('defaults: local Azurite, Graph v1.0, every 4 hours, 7 days', () => {
 });
 
 test('identity-based storage from AzureWebJobsStorage__accountName', () => {
-  const config = loadConfig({ AzureWebJobsStorage__accountName: 'photosync01', AzureWebJobsStorage__clientId: 'abc' });
+  const config = loadConfig({
+    AzureWebJobsStorage__accountName: 'photosync01',
+    AzureWebJobsStorage__clientId: 'abc',
+  });
   expect(config.storage).toEqual({
     kind: 'identity',
     blobServiceUri: 'https://photosync01.blob.core.windows.net',
@@ -49,5 +52,6 @@ test.each([
   expect((error as ConfigError).key).toBe(key);
   expect((error as Error).message).toContain(key);
   // The value of a secret-bearing setting is never echoed back.
-  if (key === 'GRAPH_ACCESS_TOKEN' || key === 'AzureWebJobsStorage') expect((error as Error).message).not.toContain(Object.values(env)[0]);
+  if (key === 'GRAPH_ACCESS_TOKEN' || key === 'AzureWebJobsStorage')
+    expect((error as Error).message).not.toContain(Object.values(env)[0]);
 });

@@ -13,7 +13,8 @@ describe('what a Graph answer about a photo means', () => {
   test('403 → permissionDenied naming the permission and admin consent', () => {
     const answer = classifyGraphStatus(403, 'ErrorAccessDenied');
     expect(answer).toMatchObject({ kind: 'failed', error: { code: 'permissionDenied' } });
-    if (answer.kind === 'failed') expect(answer.error.message).toMatch(/ProfilePhoto\.Read\.All.*User\.Read\.All.*admin consent/s);
+    if (answer.kind === 'failed')
+      expect(answer.error.message).toMatch(/ProfilePhoto\.Read\.All.*User\.Read\.All.*admin consent/s);
   });
 
   test('401 → authenticationFailed: a credential problem, not a permission to grant', () => {
@@ -23,7 +24,10 @@ describe('what a Graph answer about a photo means', () => {
   });
 
   test.each([429, 503, 504])('%i after the retries → throttled', (status) => {
-    expect(classifyGraphStatus(status, 'TooManyRequests')).toMatchObject({ kind: 'failed', error: { code: 'throttled' } });
+    expect(classifyGraphStatus(status, 'TooManyRequests')).toMatchObject({
+      kind: 'failed',
+      error: { code: 'throttled' },
+    });
   });
 
   test.each([
@@ -31,7 +35,10 @@ describe('what a Graph answer about a photo means', () => {
     [404, 'SomethingElse'],
     [400, 'BadRequest'],
   ])('%i %s → graphError', (status, code) => {
-    expect(classifyGraphStatus(status, code)).toMatchObject({ kind: 'failed', error: { code: 'graphError' } });
+    expect(classifyGraphStatus(status, code)).toMatchObject({
+      kind: 'failed',
+      error: { code: 'graphError' },
+    });
   });
 });
 

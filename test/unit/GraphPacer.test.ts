@@ -62,7 +62,14 @@ class ThrottledGraph {
 }
 
 /** `workers` jobs at a time, each a `$batch` of 20 items, retrying throttled items after `Retry-After`. */
-async function syncThrough(pacer: GraphPacer, graph: ThrottledGraph, clock: VirtualClock, batches: number, workers = 16, latencyMs = 50): Promise<{ early: number }> {
+async function syncThrough(
+  pacer: GraphPacer,
+  graph: ThrottledGraph,
+  clock: VirtualClock,
+  batches: number,
+  workers = 16,
+  latencyMs = 50,
+): Promise<{ early: number }> {
   let next = 0;
   let early = 0;
   const worker = async (): Promise<void> => {

@@ -2,7 +2,13 @@
  * The Graph simulator, driven the way the product drives real Graph: through the real SDK over
  * https. If the simulator drifts from Graph's behaviour, the product's tests prove nothing.
  */
-import { BatchRequestContent, BatchResponseContent, Client, GraphError, ResponseType } from '@microsoft/microsoft-graph-client';
+import {
+  BatchRequestContent,
+  BatchResponseContent,
+  Client,
+  GraphError,
+  ResponseType,
+} from '@microsoft/microsoft-graph-client';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { GraphSimulator } from '../../dev/simulator/GraphSimulator';
@@ -48,7 +54,12 @@ function userWhere(predicate: (index: number) => boolean): string {
 const hasPhoto = (i: number): boolean => tenant.photoMetadataOf(tenant.userAt(i).id) !== null;
 
 async function getValue(id: string): Promise<Buffer> {
-  return Buffer.from((await client.api(`/users/${id}/photo/$value`).responseType(ResponseType.ARRAYBUFFER).get()) as ArrayBuffer);
+  return Buffer.from(
+    (await client
+      .api(`/users/${id}/photo/$value`)
+      .responseType(ResponseType.ARRAYBUFFER)
+      .get()) as ArrayBuffer,
+  );
 }
 
 async function graphErrorOf(call: Promise<unknown>): Promise<GraphError> {
@@ -61,7 +72,9 @@ async function graphErrorOf(call: Promise<unknown>): Promise<GraphError> {
 }
 
 async function batch(urls: string[]): Promise<BatchResponseContent> {
-  const content = new BatchRequestContent(urls.map((url, i) => ({ id: String(i + 1), request: new Request(`https://localhost${url}`) })));
+  const content = new BatchRequestContent(
+    urls.map((url, i) => ({ id: String(i + 1), request: new Request(`https://localhost${url}`) })),
+  );
   return new BatchResponseContent(await client.api('/$batch').post(await content.getContent()));
 }
 
@@ -98,7 +111,11 @@ beforeEach(() => {
 describe('users paging', () => {
   it('follows @odata.nextLink and returns every user exactly once, with only the selected properties', async () => {
     const seen: string[] = [];
-    let page = (await client.api('/users').select(['id', 'displayName', 'accountEnabled']).top(7).get()) as UserPage;
+    let page = (await client
+      .api('/users')
+      .select(['id', 'displayName', 'accountEnabled'])
+      .top(7)
+      .get()) as UserPage;
     for (;;) {
       for (const user of page.value) {
         expect(Object.keys(user).sort()).toEqual(['accountEnabled', 'displayName', 'id']);
@@ -131,7 +148,10 @@ describe('users paging', () => {
 
 describe('photo endpoints', () => {
   it('serves metadata and bytes that agree, as decodable JPEG and PNG', async () => {
-    for (const [wantJpeg, signature] of [[true, JPEG_SIGNATURE], [false, PNG_SIGNATURE]] as const) {
+    for (const [wantJpeg, signature] of [
+      [true, JPEG_SIGNATURE],
+      [false, PNG_SIGNATURE],
+    ] as const) {
       const id = userWhere((i) => hasPhoto(i) && (i % 2 === 0) === wantJpeg);
       const metadata = (await client.api(`/users/${id}/photo`).get()) as PhotoMetadataBody;
       expect(metadata['@odata.mediaContentType']).toBe(wantJpeg ? 'image/jpeg' : 'image/png');
@@ -149,7 +169,8 @@ describe('photo endpoints', () => {
 
   it('changes the etag but not the bytes on a re-upload, and both on a change', async () => {
     const id = userWhere((i) => hasPhoto(i) && i > 20);
-    const etag = async (): Promise<string> => ((await client.api(`/users/${id}/photo`).get()) as PhotoMetadataBody)['@odata.mediaEtag'];
+    const etag = async (): Promise<string> =>
+      ((await client.api(`/users/${id}/photo`).get()) as PhotoMetadataBody)['@odata.mediaEtag'];
     const [etag1, bytes1] = [await etag(), await getValue(id)];
     tenant.reuploadPhoto(id);
     const [etag2, bytes2] = [await etag(), await getValue(id)];
@@ -163,7 +184,9 @@ describe('photo endpoints', () => {
 
   it('accepts a URL-encoded userPrincipalName as the id', async () => {
     const user = tenant.userById(userWhere(hasPhoto))!;
-    const metadata = (await client.api(`/users/${encodeURIComponent(user.userPrincipalName)}/photo`).get()) as PhotoMetadataBody;
+    const metadata = (await client
+      .api(`/users/${encodeURIComponent(user.userPrincipalName)}/photo`)
+      .get()) as PhotoMetadataBody;
     expect(metadata['@odata.mediaEtag']).toBe(tenant.photoOf(user.id)!.etag);
   });
 
@@ -171,7 +194,9 @@ describe('photo endpoints', () => {
     const withoutPhoto = userWhere((i) => !hasPhoto(i));
     const noPhoto = await graphErrorOf(client.api(`/users/${withoutPhoto}/photo`).get());
     expect([noPhoto.statusCode, noPhoto.code]).toEqual([404, 'ImageNotFound']);
-    const noValue = await graphErrorOf(client.api(`/users/${withoutPhoto}/photo/$value`).responseType(ResponseType.ARRAYBUFFER).get());
+    const noValue = await graphErrorOf(
+      client.api(`/users/${withoutPhoto}/photo/$value`).responseType(ResponseType.ARRAYBUFFER).get(),
+    );
     expect(noValue.statusCode).toBe(404);
     const unknown = await graphErrorOf(client.api('/users/00000000-0000-4000-8000-000000000000/photo').get());
     expect([unknown.statusCode, unknown.code]).toEqual([404, 'Request_ResourceNotFound']);
@@ -181,7 +206,11 @@ describe('photo endpoints', () => {
     const id = userWhere(hasPhoto);
     sim.faults.permissionDenied = new Set([id]);
     const error = await graphErrorOf(client.api(`/users/${id}/photo`).get());
-    expect([error.statusCode, error.code, error.message]).toEqual([403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.']);
+    expect([error.statusCode, error.code, error.message]).toEqual([
+      403,
+      'ErrorAccessDenied',
+      'Access is denied. Check credentials and try again.',
+    ]);
     const other = userWhere((i) => hasPhoto(i) && tenant.userAt(i).id !== id);
     await expect(client.api(`/users/${other}/photo`).get()).resolves.toBeDefined();
     sim.faults.permissionDenied = true;
@@ -214,12 +243,22 @@ describe('$batch', () => {
   it('answers metadata and base64 $value items that decode to exactly the photo bytes', async () => {
     const ids = [userWhere((i) => hasPhoto(i) && i % 2 === 0), userWhere((i) => hasPhoto(i) && i % 2 === 1)];
     const noPhoto = userWhere((i) => !hasPhoto(i));
-    const result = await batch([`/users/${ids[0]}/photo`, `/users/${ids[0]}/photo/$value`, `/users/${ids[1]}/photo/$value`, `/users/${noPhoto}/photo`]);
+    const result = await batch([
+      `/users/${ids[0]}/photo`,
+      `/users/${ids[0]}/photo/$value`,
+      `/users/${ids[1]}/photo/$value`,
+      `/users/${noPhoto}/photo`,
+    ]);
 
     const metadata = response(result, '1');
     expect(metadata.status).toBe(200);
-    expect(((await metadata.json()) as PhotoMetadataBody)['@odata.mediaEtag']).toBe(tenant.photoOf(ids[0])!.etag);
-    for (const [item, id] of [['2', ids[0]], ['3', ids[1]]] as const) {
+    expect(((await metadata.json()) as PhotoMetadataBody)['@odata.mediaEtag']).toBe(
+      tenant.photoOf(ids[0])!.etag,
+    );
+    for (const [item, id] of [
+      ['2', ids[0]],
+      ['3', ids[1]],
+    ] as const) {
       const value = response(result, item);
       expect(value.status).toBe(200);
       expect(value.headers.get('Content-Type')).toBe(tenant.photoOf(id)!.contentType);
@@ -229,19 +268,35 @@ describe('$batch', () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('ImageNotFound');
     const expectedBytes = tenant.photoOf(ids[0])!.bytes.length + tenant.photoOf(ids[1])!.bytes.length;
-    expect(sim.counters).toMatchObject({ batchCalls: 1, batchItems: 4, directMetadata: 0, directValue: 0, photoBytesServed: expectedBytes, requests: 1 });
+    expect(sim.counters).toMatchObject({
+      batchCalls: 1,
+      batchItems: 4,
+      directMetadata: 0,
+      directValue: 0,
+      photoBytesServed: expectedBytes,
+      requests: 1,
+    });
   });
 
   it('rejects item URLs that repeat the version, per item, as Graph does', async () => {
     const id = userWhere(hasPhoto);
-    const content = { requests: [{ id: '1', method: 'GET', url: `/v1.0/users/${id}/photo` }, { id: '2', method: 'GET', url: `/users/${id}/photo` }] };
+    const content = {
+      requests: [
+        { id: '1', method: 'GET', url: `/v1.0/users/${id}/photo` },
+        { id: '2', method: 'GET', url: `/users/${id}/photo` },
+      ],
+    };
     const result = new BatchResponseContent(await client.api('/$batch').post(content));
     expect(response(result, '1').status).toBe(400);
     expect(response(result, '2').status).toBe(200);
   });
 
   it('rejects more than 20 requests', async () => {
-    const requests = Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: `/users/${tenant.userAt(i).id}/photo` }));
+    const requests = Array.from({ length: 21 }, (_, i) => ({
+      id: String(i),
+      method: 'GET',
+      url: `/users/${tenant.userAt(i).id}/photo`,
+    }));
     expect((await graphErrorOf(client.api('/$batch').post({ requests }))).statusCode).toBe(400);
   });
 
@@ -249,7 +304,11 @@ describe('$batch', () => {
     const [denied, throttled, fine] = [0, 1, 2].map((n) => userWhere((i) => hasPhoto(i) && i >= n * 3));
     sim.faults.permissionDenied = new Set([denied]);
     sim.faults.throttle.set(throttled, 1);
-    const result = await batch([`/users/${denied}/photo`, `/users/${throttled}/photo`, `/users/${fine}/photo`]);
+    const result = await batch([
+      `/users/${denied}/photo`,
+      `/users/${throttled}/photo`,
+      `/users/${fine}/photo`,
+    ]);
     expect(response(result, '1').status).toBe(403);
     const limited = response(result, '2');
     expect(limited.status).toBe(429);
@@ -326,15 +385,22 @@ describe('control API', () => {
     expect((await control('POST', `users/${id}/photo`, { action: 'reupload' })).status).toBe(409);
 
     const upn = tenant.userAt(3).userPrincipalName;
-    expect((await control('POST', 'faults', { throttle: { [upn]: 2 }, permissionDenied: true })).status).toBe(200);
+    expect((await control('POST', 'faults', { throttle: { [upn]: 2 }, permissionDenied: true })).status).toBe(
+      200,
+    );
     expect(sim.faults.throttle.get(tenant.userAt(3).id)).toBe(2);
     expect(sim.faults.permissionDenied).toBe(true);
     expect((await control('POST', 'faults', { bogus: 1 })).status).toBe(400);
 
-    const mutated = (await (await control('POST', 'mutate', { changed: 0.2, seed: 3 })).json()) as { changedIds: string[]; reuploadedIds: string[] };
+    const mutated = (await (await control('POST', 'mutate', { changed: 0.2, seed: 3 })).json()) as {
+      changedIds: string[];
+      reuploadedIds: string[];
+    };
     expect(mutated.changedIds.length + mutated.reuploadedIds.length).toBeGreaterThan(0);
     expect(await (await control('GET', 'tenant')).json()).toEqual({ userCount: USER_COUNT });
-    expect((await (await control('GET', 'counters')).json()) as { requests: number }).toMatchObject({ requests: 0 });
+    expect((await (await control('GET', 'counters')).json()) as { requests: number }).toMatchObject({
+      requests: 0,
+    });
   });
 });
 
@@ -345,7 +411,9 @@ describe('SimulatedTenant', () => {
     const sample = again.userAt(12);
     expect(sample.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(other.userAt(12).id).not.toBe(sample.id);
-    expect(again.photoOf(sample.id)!.bytes).toEqual(new SimulatedTenant({ userCount: USER_COUNT, seed: 7 }).photoOf(sample.id)!.bytes);
+    expect(again.photoOf(sample.id)!.bytes).toEqual(
+      new SimulatedTenant({ userCount: USER_COUNT, seed: 7 }).photoOf(sample.id)!.bytes,
+    );
     for (let i = 0; i < USER_COUNT; i++) {
       const user = again.userAt(i);
       expect(again.indexOf(user.id)).toBe(i);
@@ -365,10 +433,17 @@ describe('SimulatedTenant', () => {
     };
     const { result, t } = run();
     const total = result.changedIds.length + result.reuploadedIds.length;
-    const withPhoto = Array.from({ length: 200 }, (_, i) => t.userAt(i)).filter((u) => t.photoOf(u.id) !== null).length;
+    const withPhoto = Array.from({ length: 200 }, (_, i) => t.userAt(i)).filter(
+      (u) => t.photoOf(u.id) !== null,
+    ).length;
     expect(total).toBe(Math.round(0.25 * withPhoto));
     expect(result.reuploadedIds.length).toBe(Math.round(0.4 * total));
-    expect(result.changedBytes).toBe([...result.changedIds, ...result.reuploadedIds].reduce((sum, id) => sum + t.photoOf(id)!.bytes.length, 0));
+    expect(result.changedBytes).toBe(
+      [...result.changedIds, ...result.reuploadedIds].reduce(
+        (sum, id) => sum + t.photoOf(id)!.bytes.length,
+        0,
+      ),
+    );
     expect(run().result).toEqual(result);
   });
 
@@ -376,7 +451,12 @@ describe('SimulatedTenant', () => {
     const t = new SimulatedTenant({ userCount: 3 });
     const id = t.userAt(1).id;
     t.setPhoto(id, makePng(5, 300), 'image/png');
-    expect(t.photoOf(id)).toMatchObject({ width: 300, height: 300, contentType: 'image/png', bytes: makePng(5, 300) });
+    expect(t.photoOf(id)).toMatchObject({
+      width: 300,
+      height: 300,
+      contentType: 'image/png',
+      bytes: makePng(5, 300),
+    });
     t.setPhoto(id, makeJpeg(5, 72), 'image/jpeg');
     expect(t.photoOf(id)).toMatchObject({ width: 72, height: 72 });
     t.setPhoto(id, Buffer.from('not an image'), 'text/plain');
@@ -389,9 +469,17 @@ describe('SampleImages', () => {
     for (const size of [48, 100, 648]) {
       const decodedJpeg = jpeg.decode(makeJpeg(1, size));
       const decodedPng = PNG.sync.read(makePng(1, size));
-      expect([decodedJpeg.width, decodedJpeg.height, decodedPng.width, decodedPng.height]).toEqual([size, size, size, size]);
+      expect([decodedJpeg.width, decodedJpeg.height, decodedPng.width, decodedPng.height]).toEqual([
+        size,
+        size,
+        size,
+        size,
+      ]);
       // Same picture in both formats: the JPEG is lossless on flat cells up to colour-space rounding.
-      const maxDifference = decodedJpeg.data.reduce((max, v, i) => (i % 4 === 3 ? max : Math.max(max, Math.abs(v - decodedPng.data[i]))), 0);
+      const maxDifference = decodedJpeg.data.reduce(
+        (max, v, i) => (i % 4 === 3 ? max : Math.max(max, Math.abs(v - decodedPng.data[i]))),
+        0,
+      );
       expect(maxDifference).toBeLessThanOrEqual(3);
     }
     expect(makeJpeg(2, 64)).toEqual(makeJpeg(2, 64));

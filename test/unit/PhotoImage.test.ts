@@ -22,6 +22,9 @@ test.each([
 
 test('a good photo is hashed in lowercase hex; image/jpg and parameters are tolerated', () => {
   const result = verifyPhoto(jpeg, 'image/jpg; charset=binary');
-  expect(result).toMatchObject({ contentType: 'image/jpeg', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  expect(result).toMatchObject({
+    contentType: 'image/jpeg',
+    sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+  });
   expect(verifyPhoto(png, 'application/octet-stream')).toMatchObject({ contentType: 'image/png' });
 });

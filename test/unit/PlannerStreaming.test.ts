@@ -12,16 +12,34 @@ import { SyncLog } from '../../src/sync/SyncLog';
  * on the queue as photo jobs before the next is read. What it keeps between pages is under a job.
  */
 
-const quiet = new SyncLog({ debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined });
+const quiet = new SyncLog({
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+});
 const RUN = { runId: '20261126T200412Z-abcdef', photoSyncActive: true };
 
 function user(n: number): DirectoryUser {
   const id = `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`;
-  return { id, displayName: null, givenName: null, surname: null, mail: null, userPrincipalName: null, accountEnabled: true };
+  return {
+    id,
+    displayName: null,
+    givenName: null,
+    surname: null,
+    mail: null,
+    userPrincipalName: null,
+    accountEnabled: true,
+  };
 }
 
 /** A planner whose stores record what it asks of them, in order; `stored` pages are what the table gives back. */
-function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date[] = [], departedIds = new Set<string>()) {
+function recordingDeps(
+  pages: DirectoryUser[][],
+  stored: string[][],
+  since: Date[] = [],
+  departedIds = new Set<string>(),
+) {
   const events: string[] = [];
   const departedAsked: boolean[] = [];
   const planned = { users: 0, jobs: 0 };
@@ -32,7 +50,10 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
       yield page;
     }
   }
-  async function* listPhotoJobUsers(from: Date, options: { departedWithPhoto: boolean }): AsyncGenerator<PhotoJobUser[]> {
+  async function* listPhotoJobUsers(
+    from: Date,
+    options: { departedWithPhoto: boolean },
+  ): AsyncGenerator<PhotoJobUser[]> {
     since.push(from);
     departedAsked.push(options.departedWithPhoto);
     for (const [index, page] of stored.entries()) {
@@ -43,7 +64,8 @@ function recordingDeps(pages: DirectoryUser[][], stored: string[][], since: Date
   const deps: PlannerDeps = {
     listUserPages,
     identities: {
-      upsertCoreAttributes: async (users: readonly DirectoryUser[]) => void events.push(`store ${users.length} users`),
+      upsertCoreAttributes: async (users: readonly DirectoryUser[]) =>
+        void events.push(`store ${users.length} users`),
       listPhotoJobUsers,
     },
     runs: {
@@ -76,16 +98,27 @@ test('page k+2 of the directory is asked for only after page k is stored; jobs f
 
   // One page ahead: page k+1 is on its way while page k is stored, never two.
   expect(events).toEqual([
-    'fetch page 1', 'fetch page 2', 'store 40 users',
-    'fetch page 3', 'store 40 users',
+    'fetch page 1',
+    'fetch page 2',
     'store 40 users',
-    'read ids 1', 'send job 1', 'send job 2', 'send job 3', 'send job 4', 'send job 5', 'send job 6',
+    'fetch page 3',
+    'store 40 users',
+    'store 40 users',
+    'read ids 1',
+    'send job 1',
+    'send job 2',
+    'send job 3',
+    'send job 4',
+    'send job 5',
+    'send job 6',
   ]);
 });
 
 test('photo jobs are runs of 20 consecutive stored ids; a page of ids is enqueued before the next is read', async () => {
   // 100 pages of 999 ids: no page ends on a job's boundary.
-  const stored = Array.from({ length: 100 }, (_, page) => Array.from({ length: 999 }, (_, n) => user(page * 999 + n).id));
+  const stored = Array.from({ length: 100 }, (_, page) =>
+    Array.from({ length: 999 }, (_, n) => user(page * 999 + n).id),
+  );
   const { deps, events, sent } = recordingDeps([], stored);
 
   await planRun(RUN, deps);
@@ -98,7 +131,8 @@ test('photo jobs are runs of 20 consecutive stored ids; a page of ids is enqueue
   for (const event of events) {
     if (event.startsWith('send job')) sentSoFar++;
     const page = /^read ids (\d+)$/.exec(event);
-    if (page !== null && page[1] !== '1') expect(99_900 - (100 - Number(page[1]) + 1) * 999 - sentSoFar * 20).toBeLessThan(20);
+    if (page !== null && page[1] !== '1')
+      expect(99_900 - (100 - Number(page[1]) + 1) * 999 - sentSoFar * 20).toBeLessThan(20);
   }
 });
 
@@ -124,7 +158,8 @@ test('with photo sync off, nothing is read back and no job is sent', async () =>
 test("pruning old runs' job markers comes after planning, and its failure is a warning that leaves the run planned", async () => {
   const { deps, sent } = recordingDeps([[user(1), user(2)]], [[user(1).id, user(2).id]]);
   const lines: Array<{ level: string; entry: Record<string, unknown> }> = [];
-  const at = (level: string) => (line: unknown) => void lines.push({ level, entry: JSON.parse(String(line)) as Record<string, unknown> });
+  const at = (level: string) => (line: unknown) =>
+    void lines.push({ level, entry: JSON.parse(String(line)) as Record<string, unknown> });
   const finished: Run = {
     ...RUN,
     status: 'completed',
@@ -154,13 +189,21 @@ test("pruning old runs' job markers comes after planning, and its failure is a w
   expect(planned).toBe(finished);
   expect(sent.map((job) => job.userIds)).toEqual([[user(1).id, user(2).id]]);
   expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([
-    { level: 'warn', entry: { event: 'jobMarkersPruneFailed', runId: RUN.runId, reason: 'storage unreachable' } },
+    {
+      level: 'warn',
+      entry: { event: 'jobMarkersPruneFailed', runId: RUN.runId, reason: 'storage unreachable' },
+    },
   ]);
 });
 
 test("after a whole listing, stored users it no longer lists join the jobs in table order and count among the run's users", async () => {
   const [listed1, departed, listed2] = [user(1), user(2), user(3)];
-  const { deps, sent, departedAsked, planned } = recordingDeps([[listed1, listed2]], [[listed1.id, departed.id, listed2.id]], [], new Set([departed.id]));
+  const { deps, sent, departedAsked, planned } = recordingDeps(
+    [[listed1, listed2]],
+    [[listed1.id, departed.id, listed2.id]],
+    [],
+    new Set([departed.id]),
+  );
 
   await planRun(RUN, deps);
 

@@ -35,9 +35,21 @@ describe('photo job messages', () => {
   });
   test.each([
     ['not JSON', 'nope', /not JSON/],
-    ['extra key', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1)], extra: 1 }, /Unrecognized key/i],
-    ['21 ids', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: Array.from({ length: 21 }, (_, n) => id(n)) }, /more than 20/],
-    ['a repeated id', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1), id(1).toUpperCase()] }, /appears twice/],
+    [
+      'extra key',
+      { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1)], extra: 1 },
+      /Unrecognized key/i,
+    ],
+    [
+      '21 ids',
+      { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: Array.from({ length: 21 }, (_, n) => id(n)) },
+      /more than 20/,
+    ],
+    [
+      'a repeated id',
+      { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1), id(1).toUpperCase()] },
+      /appears twice/,
+    ],
     ['a UPN', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ['ada@contoso.com'] }, /object id/],
     ['a bad run id', { runId: "x' or 1 eq 1", jobId: '1', userIds: [id(1)] }, /run id/],
   ])('refuses %s with its reason', (_name, message, reason) => {
