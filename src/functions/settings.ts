@@ -15,8 +15,11 @@ function settingsResponse(settings: StoredSettings): HttpResponseInit {
     jsonBody: {
       userPhotos: settings.userPhotos,
       syncUserPhotos: settings.syncUserPhotos,
+      photoGroupId: settings.photoGroupId,
+      photoExcludeGroupId: settings.photoExcludeGroupId,
       photoSyncActive: isPhotoSyncActive(settings),
       updatedAt: settings.updatedAt,
+      updatedBy: settings.updatedBy,
     },
   };
 }
@@ -34,7 +37,7 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
     throw new HttpError(
       400,
       'invalidSettings',
-      `Send a JSON object with userPhotos and/or syncUserPhotos as booleans: ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
+      `Send a JSON object with any of userPhotos, syncUserPhotos (booleans), photoGroupId, photoExcludeGroupId (a group's object id or null): ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
     );
   }
   try {

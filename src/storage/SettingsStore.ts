@@ -1,9 +1,15 @@
 import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
 import {
+  applyPatch,
   DEFAULT_SETTINGS,
+  SETTING_KEYS,
   settingsChanges,
   settingsFromRecord,
+  settingsToRecord,
+  type SettingChange,
   type SettingsPatch,
+  type SettingValue,
   type SyncSettings,
 } from '../domain/SyncSettings';
 import { newestFirstKey } from '../domain/Run';
@@ -11,7 +17,12 @@ import { getOrUndefined, isConflict, isPreconditionFailed } from './StorageError
 
 const PARTITION = 'settings';
 const ROW = 'photoSync';
-const AUDIT_PARTITION = 'audit';
+/**
+ * History rows share the settings row's partition: a table transaction spans one partition, and
+ * the change and its record are written in one. '.' follows '-', so the range is exactly them.
+ */
+const HISTORY_PREFIX = 'history-';
+const AFTER_HISTORY = 'history.';
 
 export interface StoredSettings extends SyncSettings {
   etag: string;
@@ -19,11 +30,24 @@ export interface StoredSettings extends SyncSettings {
   updatedBy: string | null;
 }
 
-export interface SettingsChange {
-  key: keyof SyncSettings;
-  from: boolean;
-  to: boolean;
+export type SettingsChange = SettingChange;
+
+/** One entry of `GET /api/settings/history`. */
+export interface SettingsHistoryEntry {
+  at: string;
+  by: string;
+  changes: Partial<Record<(typeof SETTING_KEYS)[number], { from: SettingValue; to: SettingValue }>>;
 }
+
+const settingValue = z.union([z.boolean(), z.string(), z.null()]);
+const historyRow = z.object({
+  at: z.string(),
+  by: z.string(),
+  changes: z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(z.partialRecord(z.enum(SETTING_KEYS), z.object({ from: settingValue, to: settingValue }))),
+});
 
 export class SettingsPreconditionFailed extends Error {
   constructor() {
@@ -32,7 +56,7 @@ export class SettingsPreconditionFailed extends Error {
   }
 }
 
-/** The two settings as one entity; its ETag is the settings' ETag for optimistic concurrency. */
+/** The settings as one entity; its ETag is the settings' ETag for optimistic concurrency. */
 export class SettingsStore {
   constructor(private readonly table: TableClient) {}
 
@@ -43,7 +67,11 @@ export class SettingsStore {
     if (existing !== undefined) return toStored(existing);
     // A new install has no record: store the defaults, so there is an ETag to match against.
     try {
-      await this.table.createEntity({ partitionKey: PARTITION, rowKey: ROW, ...DEFAULT_SETTINGS });
+      await this.table.createEntity({
+        partitionKey: PARTITION,
+        rowKey: ROW,
+        ...settingsToRecord(DEFAULT_SETTINGS),
+      });
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
@@ -51,8 +79,8 @@ export class SettingsStore {
   }
 
   /**
-   * Applies a patch if the stored ETag still matches (`ifMatch`, or the one just read) and records
-   * what changed, when and by whom.
+   * Applies a patch if the stored ETag still matches (`ifMatch`, or the one just read), and records
+   * what changed, when and by whom, in the same table transaction: no change without its record.
    */
   async update(
     patch: SettingsPatch,
@@ -63,47 +91,53 @@ export class SettingsStore {
     const current = await this.read();
     if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag)
       throw new SettingsPreconditionFailed();
-    const next: SyncSettings = {
-      userPhotos: patch.userPhotos ?? current.userPhotos,
-      syncUserPhotos: patch.syncUserPhotos ?? current.syncUserPhotos,
-    };
+    const next = applyPatch(current, patch);
     const changes = settingsChanges(current, next);
     if (changes.length === 0) return { settings: current, changes };
     const updatedAt = now.toISOString();
     try {
-      await this.table.updateEntity(
-        { partitionKey: PARTITION, rowKey: ROW, ...next, updatedAt, updatedBy: actor },
-        'Merge',
-        { etag: current.etag },
-      );
+      await this.table.submitTransaction([
+        [
+          'update',
+          { partitionKey: PARTITION, rowKey: ROW, ...settingsToRecord(next), updatedAt, updatedBy: actor },
+          'Merge',
+          { etag: current.etag },
+        ],
+        [
+          'create',
+          {
+            partitionKey: PARTITION,
+            rowKey: `${HISTORY_PREFIX}${newestFirstKey(now)}-${Math.random().toString(16).slice(2, 10)}`,
+            at: updatedAt,
+            by: actor,
+            changes: JSON.stringify(
+              Object.fromEntries(changes.map(({ key, from, to }) => [key, { from, to }])),
+            ),
+          },
+        ],
+      ]);
     } catch (error) {
       if (isPreconditionFailed(error)) throw new SettingsPreconditionFailed();
       throw error;
     }
-    await this.table.createEntity({
-      partitionKey: AUDIT_PARTITION,
-      rowKey: `${newestFirstKey(now)}-${Math.random().toString(16).slice(2, 8)}`,
-      at: updatedAt,
-      by: actor,
-      changes: JSON.stringify(changes),
-    });
     return { settings: await this.read(), changes };
   }
 
-  /** The change history, newest first. */
-  async history(top = 50): Promise<Array<{ at: string; by: string; changes: SettingsChange[] }>> {
+  /** The change history, newest first, a page at a time. */
+  async history(options: {
+    top: number;
+    next?: string;
+  }): Promise<{ changes: SettingsHistoryEntry[]; next: string | null }> {
     const pages = this.table
-      .listEntities<{ at: string; by: string; changes: string }>({
-        queryOptions: { filter: odata`PartitionKey eq ${AUDIT_PARTITION}` },
+      .listEntities<Record<string, unknown>>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${PARTITION} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${AFTER_HISTORY}`,
+        },
       })
-      .byPage({ maxPageSize: top });
+      .byPage({ maxPageSize: options.top, continuationToken: options.next });
     for await (const page of pages)
-      return page.map((row) => ({
-        at: row.at,
-        by: row.by,
-        changes: JSON.parse(row.changes) as SettingsChange[],
-      }));
-    return [];
+      return { changes: page.map((row) => historyRow.parse(row)), next: page.continuationToken ?? null };
+    return { changes: [], next: null };
   }
 }
 
