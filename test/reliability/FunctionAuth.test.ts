@@ -72,6 +72,7 @@ test('every route but /api/health has authLevel function; health is anonymous', 
   expect(levels).toEqual({
     health: 'anonymous',
     settings: 'function',
+    'settings/history': 'function',
     sync: 'function',
     'runs/{runId?}': 'function',
     'users/{userId?}': 'function',
@@ -90,6 +91,7 @@ test('every route names its methods: nothing falls back to the default GET and P
   expect(methods).toEqual({
     health: ['GET'],
     settings: ['GET', 'PATCH'],
+    'settings/history': ['GET'],
     sync: ['POST'],
     'runs/{runId?}': ['GET'],
     'users/{userId?}': ['GET'],
