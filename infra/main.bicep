@@ -14,16 +14,15 @@ param environmentName string
 })
 param location string
 
-@description('Grant the Microsoft Graph application roles to the managed identity in this deployment. That grant is the admin consent, so the deploying account needs Privileged Role Administrator (or Global Administrator) in Entra ID. Set false (azd env set GRANT_GRAPH_PERMISSION false) to deploy without those rights and grant the roles by hand: see docs/deploy.md.')
-param grantGraphPermission bool = true
-
-@description('Microsoft Graph application roles of the managed identity. The planner lists users (GET /users with accountEnabled), which only User.Read.All allows; User.Read.All also reads profile photos. Add ProfilePhoto.Read.All where policy wants the photo permission granted by name.')
+@description('Microsoft Graph application roles the postprovision hook grants the managed identity (see docs/deploy.md). User.Read.All lists the users (GET /users with accountEnabled) and reads their photos; GroupMember.Read.All reads the members of the scope groups. Add ProfilePhoto.Read.All where policy wants the photo permission granted by name.')
 @allowed([
   'User.Read.All'
+  'GroupMember.Read.All'
   'ProfilePhoto.Read.All'
 ])
 param graphAppRoles array = [
   'User.Read.All'
+  'GroupMember.Read.All'
 ]
 
 @description('GRAPH_BASE_URL: the Graph root, version segment included.')
@@ -135,15 +134,6 @@ module api 'app/function-app.bicep' = {
     photoContainerName: photoContainerName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-  }
-}
-
-module graphPermission 'app/graph-permission.bicep' = if (grantGraphPermission) {
-  name: 'graphPermission'
-  scope: rg
-  params: {
-    principalId: identity.outputs.principalId
-    appRoles: graphAppRoles
   }
 }
 

@@ -1,8 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { params, variables, type BicepFile } from '../../dev/infra/BicepFile';
-import { checkInfraStructure, formatProblem, readBicepFiles } from '../../dev/infra/BicepStructure';
-import { appSettings, roleAssignments } from '../../dev/infra/InfraDeclarations';
+import { runBicep } from '../../dev/infra/BicepCli';
+import {
+  resourcesOfType,
+  snapshotInfra,
+  SNAPSHOT_TENANT,
+  type InfraSnapshot,
+} from '../../dev/infra/InfraSnapshot';
 import {
   CONFIG_KEYS,
   DEFAULT_GRAPH_BASE_URL,
@@ -13,6 +17,7 @@ import {
   type ConfigKey,
 } from '../../src/config/AppConfig';
 import { queueNames, TABLES } from '../../src/storage/StorageNames';
+import { bicepForTests } from '../helpers/BicepForTests';
 
 const root = join(__dirname, '..', '..');
 const infraDir = join(root, 'infra');
@@ -83,13 +88,6 @@ const OTHER_ALLOWED_ROLES: Record<string, string> = {
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
 };
 
-const { files } = readBicepFiles(infraDir);
-const bicepFiles = [...files.values()];
-const settings = appSettings(bicepFiles);
-const settingKeys = new Set(settings.map((setting) => setting.key));
-const settingValue = (key: string): string | undefined =>
-  settings.find((setting) => setting.key === key)?.value;
-
 const localSettings = JSON.parse(readFileSync(join(root, 'local.settings.json.example'), 'utf8')) as {
   Values: Record<string, string>;
 };
@@ -123,84 +121,208 @@ function servicesTheCodeUses(): Set<StorageService> {
   );
 }
 
-function variable(name: string): string {
-  const found = bicepFiles
-    .flatMap((file: BicepFile) => variables(file))
-    .find((candidate) => candidate.name === name);
-  if (found === undefined) throw new Error(`no Bicep file under infra/ declares var ${name}`);
-  return found.valueText;
+/** Every `%KEY%` a trigger binds to. */
+const boundKeys = new Set(
+  sourceFiles(join(root, 'src')).flatMap((path) =>
+    [...readFileSync(path, 'utf8').matchAll(/'[^'\n]*%(\w+)%[^'\n]*'/g)].map((match) => match[1]),
+  ),
+);
+
+const REQUIRED_PARAMS = { environmentName: 'ci', location: 'westeurope' };
+
+/** The app settings of the function app, as a deployment with these parameters would write them. */
+function appSettingsOf(snapshot: InfraSnapshot): Record<string, unknown> {
+  const configs = resourcesOfType(snapshot, 'Microsoft.Web/sites/config').filter((resource) =>
+    resource.name.endsWith('/appsettings'),
+  );
+  expect(configs).toHaveLength(1);
+  return configs[0].properties ?? {};
 }
 
-/** Items of a one-item-per-line array literal: `'text'` as its text, an identifier as `${name}`. */
-function arrayItems(valueText: string): string[] {
-  return valueText
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && line !== '[' && line !== ']')
-    .map((item) => (/^'.*'$/.test(item) ? item.slice(1, -1) : `\${${item}}`));
-}
+/** The last segment of a child resource's name, e.g. the queue of `st…/default/photo-sync-jobs`. */
+const leafNames = (snapshot: InfraSnapshot, type: string): string[] =>
+  resourcesOfType(snapshot, type).map((resource) => resource.name.split('/').pop() ?? '');
 
-describe('infra Bicep structure', () => {
-  it('parses, references only existing modules and files, and agrees with main.parameters.json', () => {
-    expect(checkInfraStructure(infraDir).map(formatProblem)).toEqual([]);
+const cli = bicepForTests();
+const withBicep = cli === undefined ? describe.skip : describe;
+
+withBicep('infra as the Bicep CLI compiles it (bicep snapshot of main.bicep)', () => {
+  let defaults: InfraSnapshot;
+  let settings: Record<string, unknown>;
+
+  beforeAll(() => {
+    defaults = snapshotInfra(cli!, join(infraDir, 'main.bicep'), REQUIRED_PARAMS);
+    settings = appSettingsOf(defaults);
+  });
+
+  describe('configuration keys: code and infra', () => {
+    it.each(CONFIG_KEYS.filter((key) => OMITTED_IN_AZURE[key] === undefined))('infra sets %s', (key) => {
+      expect(Object.keys(settings)).toContain(key);
+    });
+
+    it.each(Object.keys(OMITTED_IN_AZURE))('infra leaves %s unset', (key) => {
+      expect(Object.keys(settings)).not.toContain(key);
+    });
+
+    it('sets every %KEY% a trigger binds to', () => {
+      expect(boundKeys.size).toBeGreaterThan(0);
+      for (const key of boundKeys) expect(Object.keys(settings)).toContain(key);
+    });
+
+    it('connects the host and the app to storage with the user-assigned identity', () => {
+      const account = resourcesOfType(defaults, 'Microsoft.Storage/storageAccounts')[0];
+      expect(settings.AzureWebJobsStorage__accountName).toBe(account.name);
+      expect(settings.AzureWebJobsStorage__credential).toBe('managedidentity');
+      expect(settings.AzureWebJobsStorage__clientId).toMatch(
+        /userAssignedIdentities\/id-\w+', '[\d-]+'\)\.clientId\]$/,
+      );
+      // The same identity signs in to Graph.
+      expect(settings.AZURE_CLIENT_ID).toBe(settings.AzureWebJobsStorage__clientId);
+      expect(settings.AZURE_TENANT_ID).toBe(SNAPSHOT_TENANT);
+    });
+
+    it('sets nothing that neither the code nor the Functions host reads', () => {
+      const unread = Object.keys(settings).filter((key) => {
+        if ((CONFIG_KEYS as readonly string[]).includes(key) || HOST_SETTINGS[key] !== undefined)
+          return false;
+        const property = storageConnectionProperty(key);
+        return property === undefined || !STORAGE_CONNECTION_PROPERTIES.includes(property);
+      });
+      expect(unread).toEqual([]);
+    });
+
+    it('deploys the code defaults unless the deployer overrides them', () => {
+      expect(settings.GRAPH_BASE_URL).toBe(DEFAULT_GRAPH_BASE_URL);
+      expect(settings.PHOTO_SYNC_SCHEDULE).toBe(DEFAULT_SYNC_SCHEDULE);
+      expect(settings.PHOTO_QUEUE).toBe(DEFAULT_PHOTO_QUEUE);
+      expect(settings.PHOTO_CONTAINER).toBe(DEFAULT_PHOTO_CONTAINER);
+    });
+
+    it('loads in the app as it is deployed, once Azure has filled in the identity', () => {
+      const deployed = Object.fromEntries(
+        Object.entries(settings).map(([key, value]) => [
+          key,
+          typeof value === 'string' && value.startsWith('[')
+            ? '11111111-2222-3333-4444-555555555555'
+            : String(value),
+        ]),
+      );
+      const config = loadConfig(deployed);
+      expect(config.storage).toMatchObject({
+        kind: 'identity',
+        clientId: '11111111-2222-3333-4444-555555555555',
+      });
+      expect(config.graphAuth).toEqual({
+        kind: 'defaultAzureCredential',
+        managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+      });
+    });
+  });
+
+  describe('storage the code uses: created by infra, reachable by the identity', () => {
+    it('creates exactly the queues the app derives from PHOTO_QUEUE, for any queue name', () => {
+      expect(new Set(leafNames(defaults, 'Microsoft.Storage/storageAccounts/queueServices/queues'))).toEqual(
+        new Set(Object.values(queueNames(DEFAULT_PHOTO_QUEUE))),
+      );
+      const custom = snapshotInfra(cli!, join(infraDir, 'main.bicep'), {
+        ...REQUIRED_PARAMS,
+        photoQueueName: 'faces',
+        photoContainerName: 'faces-blobs',
+      });
+      expect(new Set(leafNames(custom, 'Microsoft.Storage/storageAccounts/queueServices/queues'))).toEqual(
+        new Set(Object.values(queueNames('faces'))),
+      );
+      expect(leafNames(custom, 'Microsoft.Storage/storageAccounts/blobServices/containers')).toContain(
+        'faces-blobs',
+      );
+      expect(appSettingsOf(custom)).toMatchObject({ PHOTO_QUEUE: 'faces', PHOTO_CONTAINER: 'faces-blobs' });
+    });
+
+    it('creates exactly the tables of the app', () => {
+      expect(new Set(leafNames(defaults, 'Microsoft.Storage/storageAccounts/tableServices/tables'))).toEqual(
+        new Set(Object.values(TABLES)),
+      );
+    });
+
+    it('keeps every photo container private', () => {
+      for (const container of resourcesOfType(
+        defaults,
+        'Microsoft.Storage/storageAccounts/blobServices/containers',
+      ))
+        expect(container.properties?.publicAccess).toBe('None');
+      expect(resourcesOfType(defaults, 'Microsoft.Storage/storageAccounts')[0].properties).toMatchObject({
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+      });
+    });
+
+    const used = new Set([...servicesTheCodeUses(), ...HOST_STORAGE_SERVICES]);
+    const rolesOf = (service: StorageService): string[] => Object.keys(STORAGE_SERVICES[service].roles);
+    /** Role assignments as (role GUID, type of the resource they are scoped to). */
+    const assignments = (): Array<{ role: string; scopeType: string }> =>
+      resourcesOfType(defaults, 'Microsoft.Authorization/roleAssignments').map((assignment) => {
+        const role =
+          String(assignment.properties?.roleDefinitionId ?? '')
+            .split('/')
+            .pop() ?? '';
+        const scope = /extensionResourceId\('([^']+)'/.exec(assignment.id)?.[1] ?? '';
+        const scopeType = /\/providers\/([^/]+\/[^/]+)\/[^/]+$/.exec(scope)?.[1] ?? scope;
+        return { role: role.toLowerCase(), scopeType };
+      });
+
+    it('finds the storage SDK imports of the code', () => {
+      // Guards the scan: a scan that finds nothing would leave only the host's needs to check.
+      expect(servicesTheCodeUses().size).toBeGreaterThan(0);
+    });
+
+    it.each([...used])('grants a %s data role on the storage account', (service) => {
+      const granted = assignments().filter((assignment) => rolesOf(service).includes(assignment.role));
+      expect(granted.length).toBeGreaterThan(0);
+      for (const assignment of granted)
+        expect(assignment.scopeType).toBe('Microsoft.Storage/storageAccounts');
+    });
+
+    it('grants no role beyond those: no unused storage service, no broad role', () => {
+      const allowed = new Set([...[...used].flatMap(rolesOf), ...Object.keys(OTHER_ALLOWED_ROLES)]);
+      expect(assignments().filter((assignment) => !allowed.has(assignment.role))).toEqual([]);
+    });
+  });
+
+  it('main.parameters.json passes exactly parameters main.bicep declares, and every one it requires', () => {
+    const build = runBicep(cli!, ['build', join(infraDir, 'main.bicep'), '--stdout']);
+    expect(build.status).toBe(0);
+    const template = JSON.parse(build.stdout) as {
+      parameters: Record<string, { defaultValue?: unknown }>;
+    };
+    const passed = Object.keys(
+      (JSON.parse(readFileSync(join(infraDir, 'main.parameters.json'), 'utf8')) as { parameters: object })
+        .parameters,
+    );
+    const required = Object.entries(template.parameters)
+      .filter(([, parameter]) => parameter.defaultValue === undefined)
+      .map(([name]) => name);
+    expect(passed.filter((name) => template.parameters[name] === undefined)).toEqual([]);
+    expect(required.filter((name) => !passed.includes(name))).toEqual([]);
   });
 });
 
-describe('configuration keys: code, infra and local.settings.json.example', () => {
-  it('finds the app settings of the function app', () => {
-    expect(settings.length).toBeGreaterThan(0);
-  });
-
-  it.each(CONFIG_KEYS.filter((key) => OMITTED_IN_AZURE[key] === undefined))('infra sets %s', (key) => {
-    expect(settingKeys).toContain(key);
-  });
-
-  it.each(Object.keys(OMITTED_IN_AZURE))('infra leaves %s unset', (key) => {
-    expect(settingKeys).not.toContain(key);
-  });
-
-  it('sets every %KEY% a trigger binds to, in infra and in local.settings.json.example', () => {
-    const bound = new Set(
-      sourceFiles(join(root, 'src')).flatMap((path) =>
-        [...readFileSync(path, 'utf8').matchAll(/'[^'\n]*%(\w+)%[^'\n]*'/g)].map((match) => match[1]),
-      ),
-    );
-    expect(bound.size).toBeGreaterThan(0);
-    for (const key of bound) {
-      expect(settingKeys).toContain(key);
-      expect(localKeys).toContain(key);
-    }
-  });
-
-  it('connects the host and the app to storage with the user-assigned identity', () => {
-    expect(settingValue('AzureWebJobsStorage__accountName')).toBeDefined();
-    expect(settingValue('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
-    expect(settingValue('AzureWebJobsStorage__clientId')).toBeDefined();
-    // The same identity signs in to Graph through DefaultAzureCredential.
-    expect(settingValue('AZURE_CLIENT_ID')).toBe(settingValue('AzureWebJobsStorage__clientId'));
-  });
-
-  it('sets nothing in infra that neither the code nor the Functions host reads', () => {
-    const unread = [...settingKeys].filter((key) => {
-      if ((CONFIG_KEYS as readonly string[]).includes(key) || HOST_SETTINGS[key] !== undefined) return false;
-      const property = storageConnectionProperty(key);
-      return property === undefined || !STORAGE_CONNECTION_PROPERTIES.includes(property);
-    });
-    expect(unread).toEqual([]);
-  });
-
-  it.each([...CONFIG_KEYS])('local.settings.json.example has %s', (key) => {
+describe('local.settings.json.example', () => {
+  it.each([...CONFIG_KEYS])('has %s', (key) => {
     expect(localKeys).toContain(key);
   });
 
-  it('has nothing in local.settings.json.example that neither the code nor Core Tools reads', () => {
+  it('sets every %KEY% a trigger binds to', () => {
+    for (const key of boundKeys) expect(localKeys).toContain(key);
+  });
+
+  it('has nothing that neither the code nor Core Tools reads', () => {
     const unread = localKeys.filter(
       (key) => !(CONFIG_KEYS as readonly string[]).includes(key) && LOCAL_HOST_SETTINGS[key] === undefined,
     );
     expect(unread).toEqual([]);
   });
 
-  it('local.settings.json.example loads as it is: local storage, the code defaults', () => {
+  it('loads as it is: local storage, the code defaults', () => {
     const config = loadConfig(localSettings.Values);
     expect(config.storage).toEqual({
       kind: 'connectionString',
@@ -209,57 +331,6 @@ describe('configuration keys: code, infra and local.settings.json.example', () =
     expect(config.syncSchedule).toBe(DEFAULT_SYNC_SCHEDULE);
     expect(config.photoQueue).toBe(DEFAULT_PHOTO_QUEUE);
     expect(config.photoContainer).toBe(DEFAULT_PHOTO_CONTAINER);
-  });
-
-  it('deploys the code defaults unless the deployer overrides them', () => {
-    const mainParams = params(files.get(join(infraDir, 'main.bicep'))!);
-    const defaultOf = (name: string): string | undefined =>
-      mainParams.find((param) => param.name === name)?.defaultText;
-    expect(defaultOf('graphBaseUrl')).toBe(`'${DEFAULT_GRAPH_BASE_URL}'`);
-    expect(defaultOf('photoSyncSchedule')).toBe(`'${DEFAULT_SYNC_SCHEDULE}'`);
-    expect(defaultOf('photoQueueName')).toBe(`'${DEFAULT_PHOTO_QUEUE}'`);
-    expect(defaultOf('photoContainerName')).toBe(`'${DEFAULT_PHOTO_CONTAINER}'`);
-  });
-});
-
-describe('storage the code uses: created by infra, reachable by the identity', () => {
-  it('creates exactly the queues the app derives from PHOTO_QUEUE', () => {
-    expect(new Set(arrayItems(variable('queueNames')))).toEqual(
-      new Set(Object.values(queueNames('${photoQueueName}'))),
-    );
-  });
-
-  it('creates exactly the tables of the app', () => {
-    expect(new Set(arrayItems(variable('tableNames')))).toEqual(new Set(Object.values(TABLES)));
-  });
-
-  const assignments = roleAssignments(bicepFiles);
-  const rolesOf = (service: StorageService): string[] => Object.keys(STORAGE_SERVICES[service].roles);
-  const used = new Set([...servicesTheCodeUses(), ...HOST_STORAGE_SERVICES]);
-
-  it('finds the storage SDK imports of the code', () => {
-    // Guards the scan: a scan that finds nothing would leave only the host's needs to check.
-    expect(servicesTheCodeUses().size).toBeGreaterThan(0);
-  });
-
-  it.each([...used])('grants a %s data role on the storage account', (service) => {
-    const granted = assignments.filter((assignment) =>
-      assignment.roleDefinitionIds.some((id) => rolesOf(service).includes(id)),
-    );
-    expect(granted.length).toBeGreaterThan(0);
-    for (const assignment of granted)
-      expect(assignment.scopeType).toMatch(/^Microsoft\.Storage\/storageAccounts@/);
-  });
-
-  it('grants no role beyond those: no unused storage service, no broad role', () => {
-    const allowed = new Set([...[...used].flatMap(rolesOf), ...Object.keys(OTHER_ALLOWED_ROLES)]);
-    const extra = assignments.filter(
-      (assignment) =>
-        assignment.roleDefinitionIds.length !== 1 || !allowed.has(assignment.roleDefinitionIds[0]),
-    );
-    expect(extra.map((assignment) => `${assignment.file}:${assignment.line} ${assignment.symbol}`)).toEqual(
-      [],
-    );
   });
 });
 
