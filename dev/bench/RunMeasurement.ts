@@ -1,4 +1,4 @@
-import type { SimulatorCounters } from '../simulator/GraphSimulator';
+import type { SimulatorCounters } from '../simulator/SimulatorCounters';
 import type { CpuSeconds, ProcessCpu } from './ProcessCpu';
 import type { SimulatorProcess } from './SimulatorProcess';
 import type { StorageOpCounter, StorageOps } from './StorageOpCounter';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createSecureContext } from 'node:tls';
 import { Agent, fetch } from 'undici';
-import type { SimulatorCounters } from '../simulator/GraphSimulator';
+import type { SimulatorCounters } from '../simulator/SimulatorCounters';
 import type { MutateResult } from '../simulator/SimulatedTenant';
 
 export interface SimulatorProcessOptions {

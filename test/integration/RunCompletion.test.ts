@@ -4,7 +4,8 @@ import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { emptyCounts, totalOf, type OutcomeCounts } from '../../src/domain/PhotoOutcome';
 import type { PhotoJob } from '../../src/domain/PhotoJob';
 import { newRunId, type Run } from '../../src/domain/Run';
-import { RunStore, type JobCompletion } from '../../src/storage/RunStore';
+import type { JobCompletion } from '../../src/storage/JobCompletionCoalescer';
+import { RunStore } from '../../src/storage/RunStore';
 
 /**
  * A run completes exactly once — one `finishedRun` handed back, one `runSummary` logged — however

@@ -1,0 +1,141 @@
+import { graphError, jsonAnswer, type GraphAnswer } from './GraphAnswer';
+import type { GraphCall } from './GraphCall';
+import type { SimulatedUser } from './SimulatedTenant';
+import type { SimulatorState } from './SimulatorState';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 999;
+
+type UserProperty =
+  | keyof SimulatedUser
+  | 'businessPhones'
+  | 'jobTitle'
+  | 'mobilePhone'
+  | 'officeLocation'
+  | 'preferredLanguage'
+  | 'department';
+const USER_PROPERTIES: readonly UserProperty[] = [
+  'id',
+  'displayName',
+  'givenName',
+  'surname',
+  'userPrincipalName',
+  'mail',
+  'accountEnabled',
+  'businessPhones',
+  'jobTitle',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'department',
+];
+/** What Graph returns for users without `$select`. */
+const DEFAULT_USER_PROPERTIES: readonly UserProperty[] = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
+
+/** `GET /users`: one page, `$select` and `$top` as Graph takes them, the next page by `$skiptoken`. */
+export function listUsers(
+  sim: Pick<SimulatorState, 'tenant' | 'baseUrl' | 'counters' | 'faults'>,
+  call: GraphCall,
+): GraphAnswer {
+  sim.counters.listPages++;
+  const unsupported = [...call.query.keys()].find(
+    (k) => k.startsWith('$') && !['$select', '$top', '$skiptoken'].includes(k),
+  );
+  if (unsupported)
+    return graphError(400, 'BadRequest', `The simulator does not support the query option ${unsupported}.`);
+
+  const select = parseSelect(call.query.get('$select'));
+  if (typeof select === 'string')
+    return graphError(
+      400,
+      'BadRequest',
+      `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
+    );
+  const topText = call.query.get('$top');
+  const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
+  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {
+    return graphError(
+      400,
+      'Request_UnsupportedQuery',
+      `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
+    );
+  }
+  const skipToken = call.query.get('$skiptoken');
+  const position = skipToken === null ? { start: 0, page: 0 } : decodeSkipToken(skipToken);
+  if (position === undefined)
+    return graphError(
+      400,
+      'Directory_ExpiredPageToken',
+      'The specified page token value has expired and can no longer be included in your request.',
+    );
+  const failAfter = sim.faults.listFailAfterPages;
+  if (failAfter !== undefined && position.page >= failAfter)
+    return graphError(500, 'InternalServerError', 'Simulated failure while listing users.');
+
+  const { tenant, baseUrl } = sim;
+  const end = Math.min(tenant.count, position.start + top);
+  const value: Record<string, unknown>[] = [];
+  for (let i = position.start; i < end; i++)
+    if (tenant.isListed(i)) value.push(projectUser(tenant.userAt(i), select ?? DEFAULT_USER_PROPERTIES));
+  const selectText = select ? select.join(',') : undefined;
+  const body: Record<string, unknown> = {
+    '@odata.context': `${baseUrl}/$metadata#users${selectText ? `(${selectText})` : ''}`,
+  };
+  if (end < tenant.count) {
+    const selectPart = selectText ? `$select=${selectText}&` : '';
+    const nextToken = encodeSkipToken({ start: end, page: position.page + 1 });
+    body['@odata.nextLink'] = `${baseUrl}/users?${selectPart}$top=${top}&$skiptoken=${nextToken}`;
+  }
+  body['value'] = value;
+  return jsonAnswer(200, body);
+}
+
+/** Canonical property names, undefined without `$select`, or the first unknown name. */
+function parseSelect(text: string | null): UserProperty[] | undefined | string {
+  if (text === null) return undefined;
+  const selected: UserProperty[] = [];
+  for (const name of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const property = USER_PROPERTIES.find((p) => p.toLowerCase() === name.toLowerCase());
+    if (!property) return name;
+    if (!selected.includes(property)) selected.push(property);
+  }
+  return selected;
+}
+
+function projectUser(user: SimulatedUser, properties: readonly UserProperty[]): Record<string, unknown> {
+  const projected: Record<string, unknown> = { id: user.id };
+  for (const property of properties) {
+    if (property === 'businessPhones') projected[property] = [];
+    else projected[property] = property in user ? user[property as keyof SimulatedUser] : null;
+  }
+  return projected;
+}
+
+interface PagePosition {
+  start: number;
+  page: number;
+}
+
+function encodeSkipToken(position: PagePosition): string {
+  return Buffer.from(`sim1:${position.start}:${position.page}`).toString('base64url');
+}
+
+function decodeSkipToken(token: string): PagePosition | undefined {
+  const match = /^sim1:(\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return match ? { start: Number(match[1]), page: Number(match[2]) } : undefined;
+}
