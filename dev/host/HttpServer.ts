@@ -9,6 +9,7 @@ import {
 } from '@azure/functions';
 import type { RegisteredFunction } from './FunctionRegistry';
 import { HttpRoute } from './HttpRoute';
+import { readRequestBody } from './readRequestBody';
 
 /** The Functions host's own limit is far higher; locally a megabyte is plenty for this API. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -29,17 +30,6 @@ function json(
 ): void {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify({ error: { code, message } }));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -114,7 +104,7 @@ export class HttpServer {
       return json(res, 405, 'methodNotAllowed', `${method} is not allowed here.`, {
         Allow: candidates[0].fn.methods.join(', '),
       });
-    const body = await readBody(req);
+    const body = await readRequestBody(req, MAX_REQUEST_BYTES);
     if (body === undefined)
       return json(res, 413, 'bodyTooLarge', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes.`);
 

@@ -1,5 +1,4 @@
 import type { TableClient } from '@azure/data-tables';
-import type { OutcomeCounts } from '../domain/PhotoOutcome';
 import type { Run, RunTrigger } from '../domain/Run';
 import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoalescer';
 import { JobMarkerPruner } from './JobMarkerPruner';
@@ -70,12 +69,7 @@ export class RunStore {
   }
 
   /** See JobCompletionCoalescer. */
-  recordJobDone(
-    runId: string,
-    jobId: string,
-    counts: OutcomeCounts,
-    options: { poisoned?: boolean } = {},
-  ): Promise<JobCompletion> {
-    return this.completions.recordJobDone(runId, jobId, counts, options);
+  recordJobDone(...job: Parameters<JobCompletionCoalescer['recordJobDone']>): Promise<JobCompletion> {
+    return this.completions.recordJobDone(...job);
   }
 }
