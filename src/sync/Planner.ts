@@ -2,10 +2,12 @@ import type { DirectoryUser } from '../graph/DirectoryUser';
 import { chunks } from '../domain/Chunks';
 import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
+import type { RunError } from '../domain/RunError';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { RunStore } from '../storage/RunStore';
 import { mapWithConcurrency } from './Concurrency';
+import { failPlanning, logPlanningFailed } from './failPlanning';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';
 
@@ -18,11 +20,8 @@ export interface PlannerDeps {
   now?: () => Date;
 }
 
-/** Why a listing broke off: the run's error. */
-type ListingError = { code: string; message: string };
-
 type FetchedPage =
-  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: ListingError };
+  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: RunError };
 
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
@@ -58,13 +57,12 @@ export async function planRun(
     // Storage failed under the planner. Planning is not retried (a second pass would count users
     // twice): the run ends as failed once its enqueued jobs are done, and the error is thrown on.
     const reason = error instanceof Error ? error.message : String(error);
-    deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: 'storageError', reason });
-    await deps.runs
-      .finishPlanning(run.runId, {
-        code: 'planningFailed',
-        message: `Planning stopped: storage failed (${reason}).`,
-      })
-      .catch(() => undefined);
+    await failPlanning(
+      deps,
+      run.runId,
+      { code: 'planningFailed', message: `Planning stopped: storage failed (${reason}).` },
+      'storage',
+    ).catch(() => undefined);
     throw error;
   }
 
@@ -86,7 +84,7 @@ export async function planRun(
     }
   }
 
-  async function listPages(): Promise<ListingError | undefined> {
+  async function listPages(): Promise<RunError | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
     // The next page is on its way while this one is stored: two pages in memory at most.
     for (let next = fetchPage(pages); ;) {
@@ -110,15 +108,11 @@ export async function planRun(
       return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
     } catch (error) {
       const cause = classifyThrown(error);
-      const listingError = {
+      const listingError: RunError = {
         code: 'listUsersFailed',
         message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.`,
       };
-      deps.log.write('error', 'runPlanningFailed', {
-        runId: run.runId,
-        errorCode: cause.code,
-        reason: listingError.message,
-      });
+      logPlanningFailed(deps.log, run.runId, listingError, cause.code);
       return { kind: 'failed', error: listingError };
     }
   }
