@@ -25,11 +25,24 @@ export interface QueueNames {
   runRequestsPoison: string;
 }
 
+/**
+ * Where the queue service, as the Functions host drives it, moves a message that failed
+ * `maxDequeueCount` deliveries.
+ */
+export function poisonQueueOf(queue: string): string {
+  return `${queue}-poison`;
+}
+
+/** Every queue name follows from `PHOTO_QUEUE`, so one setting names them all. */
 export function queueNames(photoQueue: string): QueueNames {
+  const runRequests = `${photoQueue}-runs`;
   return {
     photoJobs: photoQueue,
-    photoJobsPoison: `${photoQueue}-poison`,
-    runRequests: `${photoQueue}-runs`,
-    runRequestsPoison: `${photoQueue}-runs-poison`,
+    photoJobsPoison: poisonQueueOf(photoQueue),
+    runRequests,
+    runRequestsPoison: poisonQueueOf(runRequests),
   };
 }
+
+/** The same names as binding expressions for queue triggers: the host reads `PHOTO_QUEUE` itself. */
+export const QUEUE_BINDINGS = queueNames('%PHOTO_QUEUE%');
