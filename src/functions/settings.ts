@@ -7,12 +7,11 @@ import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
 import { SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
 import { SyncLog } from '../sync/SyncLog';
+import { jsonResponse } from '../http/jsonResponse';
 
 function settingsResponse(settings: StoredSettings): HttpResponseInit {
-  return {
-    status: 200,
-    headers: { ETag: settings.etag, 'Cache-Control': 'no-store' },
-    jsonBody: {
+  return jsonResponse(
+    {
       userPhotos: settings.userPhotos,
       syncUserPhotos: settings.syncUserPhotos,
       photoGroupId: settings.photoGroupId,
@@ -21,7 +20,8 @@ function settingsResponse(settings: StoredSettings): HttpResponseInit {
       updatedAt: settings.updatedAt,
       updatedBy: settings.updatedBy,
     },
-  };
+    { headers: { ETag: settings.etag } },
+  );
 }
 
 async function handleSettings(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

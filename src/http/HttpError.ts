@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { jsonResponse } from './jsonResponse';
 
 /** A request the API refuses, with the status and the `{ error: { code, message } }` body of SPEC §4. */
 export class HttpError extends Error {
@@ -19,9 +20,5 @@ export function errorResponse(
   message: string,
   headers: Record<string, string> = {},
 ): HttpResponseInit {
-  return {
-    status,
-    jsonBody: { error: { code, message } },
-    headers: { 'Cache-Control': 'no-store', ...headers },
-  };
+  return jsonResponse({ error: { code, message } }, { status, headers });
 }

@@ -21,7 +21,7 @@ export interface StoredPhotoState {
 }
 
 export function tenantUserIds(t: TestEnvironment): string[] {
-  return Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index).id);
+  return t.tenant.users().map((user) => user.id);
 }
 
 /** The simulator's current photo of a user, hashed; undefined when the user has none. */

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
+import { sha256 } from '../helpers/Invariants';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { type healthHandler } from '../../src/functions/health';
 import { runsHandler } from '../../src/functions/runs';
@@ -22,9 +22,7 @@ let t: TestEnvironment;
 /** Runs in the order they were started: photo sync off, on, with one failure, with one change. */
 const runs: Run[] = [];
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const tenantUsers = (): SimulatedUser[] =>
-  Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index));
+const tenantUsers = (): SimulatedUser[] => t.tenant.users();
 const withPhoto = (): SimulatedUser[] => tenantUsers().filter((user) => t.tenant.photoOf(user.id) !== null);
 const withoutPhoto = (): SimulatedUser[] =>
   tenantUsers().filter((user) => t.tenant.photoOf(user.id) === null);

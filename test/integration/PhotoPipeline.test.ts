@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../helpers/Invariants';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import type { UserEntity } from '../../src/storage/IdentityStore';
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 let t: TestEnvironment;
 
@@ -34,7 +32,7 @@ async function record(userId: string): Promise<UserEntity> {
 }
 
 const users = (): Array<{ id: string; index: number }> =>
-  Array.from({ length: t.tenant.count }, (_, index) => ({ id: t.tenant.userAt(index).id, index }));
+  t.tenant.users().map((user, index) => ({ id: user.id, index }));
 
 describe('photo sync off: core attributes only, no photo request', () => {
   test.each([
