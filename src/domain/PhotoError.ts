@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Why a photo job failed for one user. The codes are stable: they are stored in `lastError`,
  * returned by the API, logged, and queried in Application Insights.
@@ -26,6 +28,8 @@ export interface PhotoError {
   code: PhotoErrorCode;
   message: string;
 }
+
+export const PhotoErrorSchema = z.object({ code: z.enum(PHOTO_ERROR_CODES), message: z.string() });
 
 export const PERMISSION_REMEDIATION =
   'Grant the app the Microsoft Graph application permission ProfilePhoto.Read.All (photos) or User.Read.All ' +
