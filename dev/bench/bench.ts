@@ -17,7 +17,7 @@ import type { FetchOptions } from '@microsoft/microsoft-graph-client';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createServices, useServices, type AppServices } from '../../src/app/AppServices';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
-import { listUserPages } from '../../src/graph/UserDirectory';
+import { listUserPages } from '../../src/graph/listUserPages';
 import { IdentityStore } from '../../src/storage/IdentityStore';
 import { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import { Azurite } from '../azurite/Azurite';
@@ -32,9 +32,9 @@ import {
   type PipelineRunReport,
   type TenantChange,
 } from './BenchReport';
-import { naiveSync } from './NaiveSync';
+import { naiveSync } from './naiveSync';
 import { ProcessCpu } from './ProcessCpu';
-import { measureRun, type Probes } from './RunMeasurement';
+import { measureRun, type Probes } from './measureRun';
 import { SimulatorProcess } from './SimulatorProcess';
 import { StorageOpCounter } from './StorageOpCounter';
 import { SyncPipeline } from './SyncPipeline';

@@ -11,16 +11,16 @@ import { InvocationContext, type LogHandler, type LogLevel } from '@azure/functi
 import { createServices, useServices, type AppServices } from '../../src/app/AppServices';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/AppConfig';
 import type { Run } from '../../src/domain/Run';
-import { planRun } from '../../src/sync/Planner';
-import { startRun } from '../../src/sync/RunStarter';
+import { planRun } from '../../src/sync/planRun';
+import { startRun } from '../../src/sync/startRun';
 import { plannerDeps } from '../../src/sync/SyncDeps';
 import { SyncLog } from '../../src/sync/SyncLog';
 import { loadFunctions, type RegisteredFunction } from '../host/FunctionRegistry';
 import { readQueueSettings } from '../host/HostSettings';
 import { LocalEnvironment } from '../host/LocalEnvironment';
-import { failedUsersOfRun } from './FailedUsers';
+import { failedUsersOfRun } from './failedUsersOfRun';
 import { QueueWorkers } from './QueueWorkers';
-import { formatRunSummary } from './RunSummary';
+import { formatRunSummary } from './formatRunSummary';
 import { runJson } from './runJson';
 import { SyncProgress } from './SyncProgress';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/AppConfig';
 import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
 import { DemoTenant } from '../demo/DemoTenant';
-import { trustCertificate } from '../simulator/TrustCertificate';
+import { trustCertificate } from '../simulator/trustCertificate';
 
 export type AppSettings = Record<string, string | undefined>;
 

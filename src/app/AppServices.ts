@@ -2,7 +2,7 @@ import type { AuthenticationProvider, Client, FetchOptions } from '@microsoft/mi
 import { loadConfig, type AppConfig } from '../config/AppConfig';
 import type { PhotoJob } from '../domain/PhotoJob';
 import type { RunRequest } from '../domain/RunRequest';
-import { createGraphClient, splitGraphRoot } from '../graph/GraphClientFactory';
+import { createGraphClient, splitGraphRoot } from '../graph/createGraphClient';
 import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
 import { IdentityStore } from '../storage/IdentityStore';
 import { JobQueue } from '../storage/JobQueue';

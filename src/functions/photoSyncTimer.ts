@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getServices } from '../app/AppServices';
-import { planRun } from '../sync/Planner';
-import { startRun } from '../sync/RunStarter';
+import { planRun } from '../sync/planRun';
+import { startRun } from '../sync/startRun';
 import { plannerDeps } from '../sync/SyncDeps';
 import { SyncLog } from '../sync/SyncLog';
 

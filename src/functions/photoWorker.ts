@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parsePhotoJob } from '../domain/PhotoJob';
-import { processPhotoJob } from '../sync/PhotoWorker';
+import { processPhotoJob } from '../sync/processPhotoJob';
 import { photoWorkerDeps } from '../sync/SyncDeps';
 
 /** One photo job per message (docs/design.md, "A run"). */

@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
-import { planRun } from '../sync/Planner';
+import { planRun } from '../sync/planRun';
 import { plannerDeps } from '../sync/SyncDeps';
 import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';

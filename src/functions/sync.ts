@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getServices } from '../app/AppServices';
 import { requireAdmin } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { startRun } from '../sync/RunStarter';
+import { startRun } from '../sync/startRun';
 import { SyncLog } from '../sync/SyncLog';
 import { jsonResponse } from '../http/jsonResponse';
 

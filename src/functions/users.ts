@@ -5,7 +5,7 @@ import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
-import { userView } from '../http/UserView';
+import { userView } from '../http/userView';
 import { jsonResponse } from '../http/jsonResponse';
 
 function listOptions(request: HttpRequest): {

@@ -2,7 +2,7 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
 import type { PhotoOutcome } from '../domain/PhotoOutcome';
 import type { DirectoryUser } from '../graph/DirectoryUser';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
 import { isObjectId } from '../domain/UserId';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';

@@ -1,6 +1,6 @@
 import { isValidUserId } from '../../src/domain/UserId';
 import { parsePhotoJob } from '../../src/domain/PhotoJob';
-import { chunks } from '../../src/domain/Chunks';
+import { chunks } from '../../src/domain/chunks';
 
 describe('user ids (SPEC §4)', () => {
   test.each([

@@ -1,12 +1,12 @@
 import type { DirectoryUser } from '../graph/DirectoryUser';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { RunStore } from '../storage/RunStore';
-import { mapWithConcurrency } from './Concurrency';
+import { mapWithConcurrency } from './mapWithConcurrency';
 import { failPlanning, logPlanningFailed } from './failPlanning';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';

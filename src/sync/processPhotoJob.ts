@@ -15,7 +15,7 @@ import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
 import type { RunStore } from '../storage/RunStore';
 import type { SettingsStore } from '../storage/SettingsStore';
-import { mapWithConcurrency } from './Concurrency';
+import { mapWithConcurrency } from './mapWithConcurrency';
 import type { SyncLog } from './SyncLog';
 
 export interface PhotoWorkerDeps {
