@@ -1,6 +1,7 @@
 /**
- * The one module that reads the app's configuration (SPEC §5). Everything else receives an
- * `AppConfig`; infra and `local.settings.json.example` are checked against `CONFIG_KEYS`.
+ * The one module that reads the app's configuration (docs/design.md, "Configuration"). Everything
+ * else receives an `AppConfig`; infra and `local.settings.json.example` are checked against
+ * `CONFIG_KEYS`.
  */
 export const CONFIG_KEYS = [
   'AzureWebJobsStorage',
@@ -163,13 +164,17 @@ function positiveNumber(
   return value;
 }
 
-/** Queue names: 3-63 lowercase letters, digits and single hyphens; the derived `-runs-poison` must still fit. */
+/**
+ * Queue names: 3-63 lowercase letters, digits and single hyphens; the derived `-runs-poison` must
+ * still fit.
+ */
 function queueName(env: Env, key: ConfigKey, fallback: string): string {
   const value = read(env, key) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,49}[a-z0-9]$/.test(value)) {
     throw new ConfigError(
       key,
-      `"${value}" is not a valid queue name (3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")`,
+      `"${value}" is not a valid queue name ` +
+        '(3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")',
     );
   }
   return value;
@@ -186,7 +191,10 @@ function containerName(env: Env, key: ConfigKey, fallback: string): string {
   return value;
 }
 
-/** Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the timer trigger takes it. */
+/**
+ * Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the timer trigger
+ * takes it.
+ */
 function schedule(env: Env): string {
   const value = read(env, 'PHOTO_SYNC_SCHEDULE') ?? DEFAULT_SYNC_SCHEDULE;
   const fields = value.split(/\s+/);

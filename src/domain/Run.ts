@@ -13,7 +13,7 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
  */
 export type RunStatus = 'running' | 'completed' | 'failed';
 
-/** A run as the API shows it (SPEC §4). */
+/** A run as the API shows it (docs/design.md, "HTTP API"). */
 export interface Run {
   runId: string;
   status: RunStatus;

@@ -16,7 +16,9 @@ const trigger = queueTrigger('photoJobsPoison', parsePhotoJob, async (job, conte
   const services = await getServices();
   const error = {
     code: 'jobFailed' as const,
-    message: `The photo job failed on every delivery (see run ${runId} in the log); stored photos were kept. The next run tries again.`,
+    message:
+      `The photo job failed on every delivery (see run ${runId} in the log); stored photos were ` +
+      'kept. The next run tries again.',
   };
   const at = new Date();
   const fields = photoFields({ outcome: 'failed', action: 'none', error }, runId, at);

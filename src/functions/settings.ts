@@ -37,7 +37,9 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
     throw new HttpError(
       400,
       'invalidSettings',
-      `Send a JSON object with any of userPhotos, syncUserPhotos (booleans), photoGroupId, photoExcludeGroupId (a group's object id or null): ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
+      'Send a JSON object with any of userPhotos, syncUserPhotos (booleans), photoGroupId, ' +
+        "photoExcludeGroupId (a group's object id or null): " +
+        `${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
     );
   }
   try {
@@ -68,7 +70,7 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
   }
 }
 
-/** `GET /api/settings` and `PATCH /api/settings` (SPEC §1, §4). */
+/** `GET /api/settings` and `PATCH /api/settings` (docs/design.md, "Settings" and "HTTP API"). */
 export const settingsHandler = handleHttpErrors(handleSettings);
 
 app.http('settings', {

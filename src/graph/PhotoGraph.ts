@@ -25,7 +25,10 @@ export interface PhotoGraphOptions {
   timeoutMs: number;
   /** Tries of one `$batch` item that Graph throttles (the first one included). */
   maxAttempts: number;
-  /** A `Retry-After` longer than this is not waited for: the user is `failed`/`throttled` and the next run tries again. */
+  /**
+   * A `Retry-After` longer than this is not waited for: the user is `failed`/`throttled` and the
+   * next run tries again.
+   */
   maxRetryWaitMs: number;
 }
 
@@ -156,7 +159,10 @@ export class PhotoGraph {
     return answers;
   }
 
-  /** `GET /users/{id}/photo` for each user at once (as many as one $batch holds), each with its own timeout. */
+  /**
+   * `GET /users/{id}/photo` for each user at once (as many as one $batch holds), each with its own
+   * timeout.
+   */
   private async directMetadata(userIds: readonly string[]): Promise<Map<string, ItemAnswer | Error>> {
     const entries = await Promise.all(
       userIds.map(async (userId): Promise<[string, ItemAnswer | Error]> => {

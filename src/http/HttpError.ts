@@ -1,7 +1,10 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { jsonResponse } from './jsonResponse';
 
-/** A request the API refuses, with the status and the `{ error: { code, message } }` body of SPEC §4. */
+/**
+ * A request the API refuses, with the status and the `{ error: { code, message } }` body
+ * (docs/design.md, "HTTP API").
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,

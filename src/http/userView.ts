@@ -3,7 +3,7 @@ import type { UserEntity } from '../storage/IdentityStore';
 
 export type PhotoStatus = 'present' | 'none' | 'unknown';
 
-/** A user as the API shows it (SPEC §4): core attributes and the photo's state. */
+/** A user as the API shows it (docs/design.md, "HTTP API"): core attributes and the photo's state. */
 export function userView(entity: UserEntity): Record<string, unknown> {
   const text = (value: string | undefined): string | null =>
     value === undefined || value === '' ? null : value;

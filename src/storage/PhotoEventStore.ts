@@ -5,7 +5,7 @@ import { PHOTO_OUTCOMES, type PhotoOutcome } from '../domain/PhotoOutcome';
 import { newestFirstKey, runIdTime } from '../domain/Run';
 import { storedPhotoError } from './storedPhotoError';
 
-/** One entry of a user's photo log (SPEC §4 `GET /api/users/{userId}/photo/log`). */
+/** One entry of a user's photo log (`GET /api/users/{userId}/photo/log`, docs/design.md). */
 export interface PhotoEvent {
   at: string;
   runId: string;
@@ -30,7 +30,8 @@ export class PhotoEventStore {
   constructor(private readonly table: TableClient) {}
 
   async append(userId: string, event: PhotoEvent): Promise<void> {
-    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a second event.
+    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a
+    // second event.
     const rowKey = `${newestFirstKey(runIdTime(event.runId))}-${event.runId}`;
     await this.table.upsertEntity<PhotoEventEntity>(
       {

@@ -1,6 +1,7 @@
 /**
  * Names of everything the app keeps in its storage account. Queue and container names come from
- * configuration (SPEC §5); the tables are fixed. Infra creates the same names (checked by a test).
+ * configuration (docs/design.md, "Configuration"); the tables are fixed. Infra creates the same
+ * names (checked by a test).
  */
 export const TABLES = {
   /** The identity record of each user: core attributes and photo state. */

@@ -27,15 +27,15 @@ type FetchedPage =
 const SEND_CONCURRENCY = 16;
 
 /**
- * Plans one run (SPEC §2.1) in two streaming passes. First it pages through the directory and
- * keeps each user's core attributes, fetching a page while the one before is stored. Then — only
- * when photo sync is active — it reads back the ids of the users it stored, in table order, and
- * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
- * one key-range query. After a whole listing, users it no longer lists who still have a stored
- * photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed. Neither
- * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks
- * off marks the run `failed` with the reason; users not listed are left exactly as they are, and
- * those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
+ * Plans one run (docs/design.md, "Planning") in two streaming passes. First it pages through the
+ * directory and keeps each user's core attributes, fetching a page while the one before is stored.
+ * Then — only when photo sync is active — it reads back the ids of the users it stored, in table
+ * order, and enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's
+ * records in one key-range query. After a whole listing, users it no longer lists who still have a
+ * stored photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed.
+ * Neither pass holds more than two pages: memory does not grow with the tenant. A listing that
+ * breaks off marks the run `failed` with the reason; users not listed are left exactly as they are,
+ * and those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
  * any of their jobs to arrive.
  */
 export async function planRun(
@@ -110,7 +110,9 @@ export async function planRun(
       const cause = classifyThrown(error);
       const listingError: RunError = {
         code: 'listUsersFailed',
-        message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.`,
+        message:
+          `Listing users in Microsoft Graph failed: ${cause.message} ` +
+          'Users not listed were left as they are.',
       };
       logPlanningFailed(deps.log, run.runId, listingError, cause.code);
       return { kind: 'failed', error: listingError };

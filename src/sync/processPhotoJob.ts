@@ -48,10 +48,11 @@ const REASONS: Record<PhotoDecision['outcome'], string> = {
 };
 
 /**
- * Checks the photos of one job's users (SPEC §2.2): metadata for all in one `$batch`, a download
- * only where the ETag changed or the recheck is due, the blob written before the record. A user's
- * failure is recorded as that user's outcome and touches nothing else; only a storage fault throws,
- * so the queue delivers the job again — which is harmless, as every step is idempotent.
+ * Checks the photos of one job's users (docs/design.md, "Photo jobs"): metadata for all in one
+ * `$batch`, a download only where the ETag changed or the recheck is due, the blob written before
+ * the record. A user's failure is recorded as that user's outcome and touches nothing else; only a
+ * storage fault throws, so the queue delivers the job again — which is harmless, as every step is
+ * idempotent.
  */
 export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
   const now = deps.now ?? (() => new Date());

@@ -12,9 +12,9 @@ import type { SimulatedUser } from '../../dev/simulator/SimulatedTenant';
 import type { UserEntity } from '../../src/storage/IdentityStore';
 
 /**
- * The operator's read side of the API (SPEC §4), through the exported handlers against real
- * Azurite and the Graph simulator: runs, users and their photos, photo logs, health, and the
- * refusal of malformed ids before they reach anything.
+ * The operator's read side of the API (docs/design.md, "HTTP API"), through the exported handlers
+ * against real Azurite and the Graph simulator: runs, users and their photos, photo logs, health,
+ * and the refusal of malformed ids before they reach anything.
  */
 
 const USERS = 45;
@@ -76,7 +76,10 @@ function expectError(response: HttpResponseInit, status: number, code: string): 
   expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.(ts|js):\d+/);
 }
 
-/** The health function as a newly started instance has it: each instance caches its Graph check for a minute. */
+/**
+ * The health function as a newly started instance has it: each instance caches its Graph check for
+ * a minute.
+ */
 function freshHealthHandler(): typeof healthHandler {
   let handler: typeof healthHandler | undefined;
   jest.isolateModules(() => {

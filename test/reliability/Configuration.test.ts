@@ -11,9 +11,10 @@ import { syncHandler } from '../../src/functions/sync';
 import { HttpRequest } from '@azure/functions';
 
 /**
- * A missing or malformed setting stops start-up with a message naming the key (SPEC §5): in the
- * deployed app, every invocation fails with that message (health answers 503 and logs it); the
- * local host exits with it. Nothing is contacted first, and no secret value is echoed.
+ * A missing or malformed setting stops start-up with a message naming the key (docs/design.md,
+ * "Configuration"): in the deployed app, every invocation fails with that message (health answers
+ * 503 and logs it); the local host exits with it. Nothing is contacted first, and no secret value
+ * is echoed.
  */
 
 // Valid except where a case says otherwise; the storage account is a loopback port nobody listens on.

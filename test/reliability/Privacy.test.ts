@@ -15,10 +15,10 @@ import { settingsHandler } from '../../src/functions/settings';
 import { describeConfig } from '../../src/config/AppConfig';
 
 /**
- * SPEC §3 and §7: the photo container is private, no log line carries a token, secret, connection
- * string or photo byte, and the app talks to nobody but Graph's root and its own storage account.
- * One environment, watched from its first request: full runs with faults on the way (so error
- * paths log too) and the API's read routes.
+ * docs/design.md, "Logs" and "Privacy": the photo container is private, no log line carries a
+ * token, secret, connection string or photo byte, and the app talks to nobody but Graph's root and
+ * its own storage account. One environment, watched from its first request: full runs with faults
+ * on the way (so error paths log too) and the API's read routes.
  */
 
 let t: TestEnvironment;
