@@ -2,7 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import type { AppConfig, IdentityStorageConfig } from '../config/AppConfig';
+import type { AppConfig } from '../config/AppConfig';
+import type { IdentityStorageConfig } from '../config/readStorage';
 import { queueNames, TABLES } from './StorageNames';
 
 export type TableName = keyof typeof TABLES;
