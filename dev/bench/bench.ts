@@ -109,14 +109,14 @@ async function* firstUsers(
 /** Stores of their own, so the one-user-at-a-time yardstick starts as empty as the cold run did. */
 async function emptyStores(
   connectionString: string,
-): Promise<{ identities: IdentityStore; photos: PhotoBlobStore }> {
+): Promise<{ identities: IdentityStore; photoBlobs: PhotoBlobStore }> {
   const table = TableClient.fromConnectionString(connectionString, 'BenchSerialUsers', {
     allowInsecureConnection: true,
   });
   const container =
     BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench-serial-photos');
   await Promise.all([table.createTable(), container.createIfNotExists()]);
-  return { identities: new IdentityStore(table), photos: new PhotoBlobStore(container) };
+  return { identities: new IdentityStore(table), photoBlobs: new PhotoBlobStore(container) };
 }
 
 async function main(): Promise<void> {
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       phase: string,
       users: number,
       concurrency: number,
-      deps: Pick<AppServices, 'identities' | 'photos'>,
+      deps: Pick<AppServices, 'identities' | 'photoBlobs'>,
       changed?: TenantChange,
     ): Promise<NaiveRunReport> => {
       progress.start(phase, users);
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
         naiveSync(users < settings.users ? firstUsers(pages, users) : pages, {
           client: services.graphClient,
           identities: deps.identities,
-          photos: deps.photos,
+          photoBlobs: deps.photoBlobs,
           concurrency,
           timeoutMs: services.graphTimeoutMs,
           onUserChecked: () => progress.add(1),

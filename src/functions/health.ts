@@ -47,7 +47,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
     Promise.all([
       services.settings.read(),
       services.storage.queues.photoJobs.getProperties(),
-      services.storage.photos.getProperties(),
+      services.storage.photoContainer.getProperties(),
     ]),
   );
   if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {

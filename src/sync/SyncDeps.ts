@@ -19,7 +19,7 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
   return {
     graph: services.photoGraph,
     identities: services.identities,
-    photos: services.photos,
+    photoBlobs: services.photoBlobs,
     events: services.events,
     runs: services.runs,
     settings: services.settings,

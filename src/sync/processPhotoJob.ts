@@ -21,7 +21,7 @@ import type { SyncLog } from './SyncLog';
 export interface PhotoWorkerDeps {
   graph: Pick<PhotoGraph, 'getMetadata' | 'download'>;
   identities: IdentityStore;
-  photos: PhotoBlobStore;
+  photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
   settings: SettingsStore;
@@ -80,8 +80,8 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
 
   // Blobs first: a record never names bytes that were not written.
   await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
-    if (decision.action === 'writePhoto') await deps.photos.write(userId, decision.photo);
-    if (decision.action === 'deletePhoto') await deps.photos.delete(userId);
+    if (decision.action === 'writePhoto') await deps.photoBlobs.write(userId, decision.photo);
+    if (decision.action === 'deletePhoto') await deps.photoBlobs.delete(userId);
   });
   const checkedAt = now();
   await deps.identities.writePhotoFields(
