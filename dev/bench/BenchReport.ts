@@ -1,5 +1,5 @@
-import type { NaiveResult } from './NaiveSync';
-import type { RunFigures } from './RunMeasurement';
+import type { NaiveResult } from './naiveSync';
+import type { RunFigures } from './measureRun';
 import type { RunSummary } from './SyncPipeline';
 
 /** What was changed in the tenant before a run: the photos whose bytes a sync must fetch. */

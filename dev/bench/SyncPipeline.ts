@@ -2,7 +2,7 @@ import type { InvocationContext, LogHandler, LogLevel } from '@azure/functions';
 import type { AppServices } from '../../src/app/AppServices';
 import type { OutcomeCounts } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
-import { startRun } from '../../src/sync/RunStarter';
+import { startRun } from '../../src/sync/startRun';
 import { SyncLog } from '../../src/sync/SyncLog';
 import type { RegisteredFunction } from '../host/FunctionRegistry';
 import type { QueueSettings } from '../host/HostSettings';

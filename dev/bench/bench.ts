@@ -17,7 +17,7 @@ import type { FetchOptions } from '@microsoft/microsoft-graph-client';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createServices, useServices, type AppServices } from '../../src/app/AppServices';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
-import { listUserPages } from '../../src/graph/UserDirectory';
+import { listUserPages } from '../../src/graph/listUserPages';
 import { IdentityStore } from '../../src/storage/IdentityStore';
 import { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import { Azurite } from '../azurite/Azurite';
@@ -32,9 +32,9 @@ import {
   type PipelineRunReport,
   type TenantChange,
 } from './BenchReport';
-import { naiveSync } from './NaiveSync';
+import { naiveSync } from './naiveSync';
 import { ProcessCpu } from './ProcessCpu';
-import { measureRun, type Probes } from './RunMeasurement';
+import { measureRun, type Probes } from './measureRun';
 import { SimulatorProcess } from './SimulatorProcess';
 import { StorageOpCounter } from './StorageOpCounter';
 import { SyncPipeline } from './SyncPipeline';
@@ -109,14 +109,14 @@ async function* firstUsers(
 /** Stores of their own, so the one-user-at-a-time yardstick starts as empty as the cold run did. */
 async function emptyStores(
   connectionString: string,
-): Promise<{ identities: IdentityStore; photos: PhotoBlobStore }> {
+): Promise<{ identities: IdentityStore; photoBlobs: PhotoBlobStore }> {
   const table = TableClient.fromConnectionString(connectionString, 'BenchSerialUsers', {
     allowInsecureConnection: true,
   });
   const container =
     BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench-serial-photos');
   await Promise.all([table.createTable(), container.createIfNotExists()]);
-  return { identities: new IdentityStore(table), photos: new PhotoBlobStore(container) };
+  return { identities: new IdentityStore(table), photoBlobs: new PhotoBlobStore(container) };
 }
 
 async function main(): Promise<void> {
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
       phase: string,
       users: number,
       concurrency: number,
-      deps: Pick<AppServices, 'identities' | 'photos'>,
+      deps: Pick<AppServices, 'identities' | 'photoBlobs'>,
       changed?: TenantChange,
     ): Promise<NaiveRunReport> => {
       progress.start(phase, users);
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
         naiveSync(users < settings.users ? firstUsers(pages, users) : pages, {
           client: services.graphClient,
           identities: deps.identities,
-          photos: deps.photos,
+          photoBlobs: deps.photoBlobs,
           concurrency,
           timeoutMs: services.graphTimeoutMs,
           onUserChecked: () => progress.add(1),

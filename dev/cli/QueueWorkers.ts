@@ -4,8 +4,8 @@ import { createQueueServiceClient } from '../../src/storage/StorageClients';
 import type { RegisteredFunction } from '../host/FunctionRegistry';
 import type { QueueSettings } from '../host/HostSettings';
 import type { AppSettings } from '../host/LocalEnvironment';
-import { resolveBindingExpression } from '../host/LocalHost';
-import { QueueRunner, type QueueHandler } from '../host/QueueRunner';
+import type { QueueRunner } from '../host/QueueRunner';
+import { queueRunnersFor } from '../host/queueRunnersFor';
 
 export interface QueueWorkersOptions {
   config: AppConfig;
@@ -26,24 +26,12 @@ export class QueueWorkers {
     functions: readonly RegisteredFunction[],
     options: QueueWorkersOptions,
   ): Promise<QueueWorkers> {
-    const service = createQueueServiceClient(options.config);
-    const runners = await Promise.all(
-      functions
-        .filter((fn) => fn.trigger.type === 'queueTrigger')
-        .map(async (fn) => {
-          const name = resolveBindingExpression(String(fn.trigger.queueName), options.appSettings);
-          const queue = service.getQueueClient(name);
-          await queue.createIfNotExists();
-          return new QueueRunner({
-            functionName: fn.name,
-            queue,
-            poison: service.getQueueClient(`${name}-poison`),
-            handler: fn.handler as QueueHandler,
-            settings: options.settings,
-            logHandler: options.logHandler(fn.name),
-          });
-        }),
-    );
+    const runners = await queueRunnersFor(functions, {
+      service: createQueueServiceClient(options.config),
+      appSettings: options.appSettings,
+      settings: options.settings,
+      logHandler: options.logHandler,
+    });
     for (const runner of runners) runner.start();
     return new QueueWorkers(runners);
   }

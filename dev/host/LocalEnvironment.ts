@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError, LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/AppConfig';
+import { ConfigError } from '../../src/config/ConfigError';
+import { LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/readStorage';
 import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
 import { DemoTenant } from '../demo/DemoTenant';
-import { trustCertificate } from '../simulator/TrustCertificate';
+import { trustCertificate } from '../simulator/trustCertificate';
 
 export type AppSettings = Record<string, string | undefined>;
 

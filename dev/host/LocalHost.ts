@@ -4,7 +4,9 @@ import { createQueueServiceClient } from '../../src/storage/StorageClients';
 import { loadFunctions, type RegisteredFunction } from './FunctionRegistry';
 import { readQueueSettings, type QueueSettings } from './HostSettings';
 import { HttpServer } from './HttpServer';
-import { QueueRunner, type QueueHandler } from './QueueRunner';
+import type { QueueRunner } from './QueueRunner';
+import { queueRunnersFor } from './queueRunnersFor';
+import { resolveBindingExpression } from './resolveBindingExpression';
 import { TimerScheduler } from './TimerScheduler';
 
 export interface LocalHostOptions {
@@ -33,18 +35,6 @@ const LEVELS: Record<LogLevel, number> = {
   none: 6,
 };
 
-export function resolveBindingExpression(
-  value: string,
-  settings: Record<string, string | undefined>,
-): string {
-  return value.replace(/%([A-Za-z0-9_]+)%/g, (_, key: string) => {
-    const resolved = settings[key];
-    if (resolved === undefined || resolved === '')
-      throw new Error(`binding expression %${key}% has no app setting ${key}`);
-    return resolved;
-  });
-}
-
 /**
  * The app, served as the Functions runtime serves it, from the functions it registers: HTTP
  * routes, timers on their schedules and queue triggers with host.json's settings.
@@ -56,7 +46,6 @@ export class LocalHost {
     private readonly http: HttpServer,
     private readonly timers: TimerScheduler[],
     private readonly queues: QueueRunner[],
-    private readonly queueNames: Map<string, string>,
   ) {}
 
   static async start(options: LocalHostOptions): Promise<LocalHost> {
@@ -86,32 +75,17 @@ export class LocalHost {
             hostLine,
           ),
       );
-    const queueService = createQueueServiceClient(options.config);
-    const queueNames = new Map<string, string>();
-    const queues = await Promise.all(
-      functions
-        .filter((fn) => fn.trigger.type === 'queueTrigger')
-        .map(async (fn) => {
-          const name = resolveBindingExpression(String(fn.trigger.queueName), options.appSettings);
-          queueNames.set(fn.name, name);
-          const queue = queueService.getQueueClient(name);
-          const poison = queueService.getQueueClient(`${name}-poison`);
-          await queue.createIfNotExists();
-          return new QueueRunner({
-            functionName: fn.name,
-            queue,
-            poison,
-            handler: fn.handler as QueueHandler,
-            settings: queueSettings,
-            logHandler: logHandler(fn.name),
-          });
-        }),
-    );
+    const queues = await queueRunnersFor(functions, {
+      service: createQueueServiceClient(options.config),
+      appSettings: options.appSettings,
+      settings: queueSettings,
+      logHandler,
+    });
 
     const port = await http.listen(options.port);
     for (const queue of queues) queue.start();
     if (options.timers !== false) for (const timer of timers) timer.start();
-    return new LocalHost(`http://localhost:${port}`, functions, http, timers, queues, queueNames);
+    return new LocalHost(`http://localhost:${port}`, functions, http, timers, queues);
   }
 
   describe(): string[] {
@@ -120,7 +94,7 @@ export class LocalHost {
       lines.push(`  ${route.name}: [${route.methods.join(',')}] ${this.url}/api/${route.route}`);
     for (const timer of this.timers)
       lines.push(`  ${timer.functionName}: timerTrigger, next run ${timer.next().toISOString()}`);
-    for (const [name, queue] of this.queueNames) lines.push(`  ${name}: queueTrigger (${queue})`);
+    for (const queue of this.queues) lines.push(`  ${queue.functionName}: queueTrigger (${queue.queueName})`);
     return lines;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext, type LogHandler } from '@azure/functions';
-import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import type { DequeuedMessageItem, QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { poisonQueueOf } from '../../src/storage/StorageNames';
 import type { QueueSettings } from './HostSettings';
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<unknown>;
@@ -42,6 +43,24 @@ export class QueueRunner {
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: QueueRunnerOptions) {}
+
+  /** A runner for `queueName` whose failures go to `<queueName>-poison`, as the host's do. */
+  static forQueue(
+    service: QueueServiceClient,
+    queueName: string,
+    options: Omit<QueueRunnerOptions, 'queue' | 'poison'>,
+  ): QueueRunner {
+    const queue = service.getQueueClient(queueName);
+    return new QueueRunner({ ...options, queue, poison: service.getQueueClient(poisonQueueOf(queueName)) });
+  }
+
+  get functionName(): string {
+    return this.options.functionName;
+  }
+
+  get queueName(): string {
+    return this.options.queue.name;
+  }
 
   start(): void {
     if (!this.stopped) return;

@@ -4,7 +4,8 @@
  * is, then the app's own functions. Ctrl-C stops everything.
  */
 import { resolve } from 'node:path';
-import { ConfigError, describeConfig, loadConfig, type AppConfig } from '../../src/config/AppConfig';
+import { describeConfig, loadConfig, type AppConfig } from '../../src/config/AppConfig';
+import { ConfigError } from '../../src/config/ConfigError';
 import { createServices, useServices } from '../../src/app/AppServices';
 import { LocalEnvironment } from './LocalEnvironment';
 import { LocalHost } from './LocalHost';

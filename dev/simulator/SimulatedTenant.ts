@@ -131,6 +131,11 @@ export class SimulatedTenant {
       options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]);
   }
 
+  /** Every user of the tenant, listed or not, in index order. */
+  users(): SimulatedUser[] {
+    return Array.from({ length: this.count }, (_, index) => this.userAt(index));
+  }
+
   userAt(index: number): SimulatedUser {
     this.checkIndex(index);
     const h = sha1(`${this.seed}:${index}`);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { mapWithConcurrency } from '../../src/sync/Concurrency';
+import { mapWithConcurrency } from '../../src/sync/mapWithConcurrency';
 import { graphError, jsonAnswer, type GraphAnswer } from './GraphAnswer';
 import { pathSegments, type GraphCall } from './GraphCall';
 import { readJson } from './readJson';

@@ -2,7 +2,7 @@ import type { AuthenticationProvider, Client, FetchOptions } from '@microsoft/mi
 import { loadConfig, type AppConfig } from '../config/AppConfig';
 import type { PhotoJob } from '../domain/PhotoJob';
 import type { RunRequest } from '../domain/RunRequest';
-import { createGraphClient, splitGraphRoot } from '../graph/GraphClientFactory';
+import { createGraphClient, splitGraphRoot } from '../graph/createGraphClient';
 import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
 import { IdentityStore } from '../storage/IdentityStore';
 import { JobQueue } from '../storage/JobQueue';
@@ -20,7 +20,7 @@ export interface AppServices {
   photoGraph: PhotoGraph;
   graphTimeoutMs: number;
   identities: IdentityStore;
-  photos: PhotoBlobStore;
+  photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
   settings: SettingsStore;
@@ -55,7 +55,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     photoGraph: new PhotoGraph(graphClient, graphOptions),
     graphTimeoutMs: graphOptions.timeoutMs,
     identities: new IdentityStore(storage.tables.users),
-    photos: new PhotoBlobStore(storage.photos),
+    photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
     runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
     settings: new SettingsStore(storage.tables.settings),

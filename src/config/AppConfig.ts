@@ -1,6 +1,10 @@
+import { ConfigError, httpsUrl, read, type Env } from './ConfigError';
+import { readStorage, type StorageConfig } from './readStorage';
+
 /**
- * The one module that reads the app's configuration (SPEC §5). Everything else receives an
- * `AppConfig`; infra and `local.settings.json.example` are checked against `CONFIG_KEYS`.
+ * The app's configuration, read here and only here (with ConfigError and readStorage beside it;
+ * docs/design.md, "Configuration"). Everything else receives an `AppConfig`; infra and
+ * `local.settings.json.example` are checked against `CONFIG_KEYS`.
  */
 export const CONFIG_KEYS = [
   'AzureWebJobsStorage',
@@ -18,23 +22,6 @@ export const CONFIG_KEYS = [
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
-
-/** Identity-based storage connection: `AzureWebJobsStorage__*` settings, as the Functions host reads them. */
-export interface IdentityStorageConfig {
-  kind: 'identity';
-  blobServiceUri: string;
-  queueServiceUri: string;
-  tableServiceUri: string;
-  /** Client id of a user-assigned managed identity (`AzureWebJobsStorage__clientId`). */
-  clientId?: string;
-}
-
-export interface ConnectionStringStorageConfig {
-  kind: 'connectionString';
-  connectionString: string;
-}
-
-export type StorageConfig = IdentityStorageConfig | ConnectionStringStorageConfig;
 
 export type GraphAuthConfig =
   | { kind: 'fixedToken'; token: string }
@@ -55,83 +42,6 @@ export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 export const DEFAULT_SYNC_SCHEDULE = '0 0 */4 * * *';
 export const DEFAULT_PHOTO_QUEUE = 'photo-sync-jobs';
 export const DEFAULT_PHOTO_CONTAINER = 'user-photos';
-export const LOCAL_AZURITE_CONNECTION_STRING = 'UseDevelopmentStorage=true';
-
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    problem: string,
-  ) {
-    super(`Configuration error in ${key}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function read(env: Env, key: string): string | undefined {
-  const value = env[key]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function readStorage(env: Env): StorageConfig {
-  const connectionString = read(env, 'AzureWebJobsStorage');
-  if (connectionString !== undefined) {
-    if (
-      connectionString !== LOCAL_AZURITE_CONNECTION_STRING &&
-      !/AccountName=|BlobEndpoint=/i.test(connectionString)
-    ) {
-      throw new ConfigError(
-        'AzureWebJobsStorage',
-        'not a storage connection string (expected AccountName=… or BlobEndpoint=…)',
-      );
-    }
-    return { kind: 'connectionString', connectionString };
-  }
-  const accountName = read(env, 'AzureWebJobsStorage__accountName');
-  const serviceUri = (service: 'blob' | 'queue' | 'table'): string => {
-    const key = `AzureWebJobsStorage__${service}ServiceUri`;
-    const explicit = read(env, key);
-    if (explicit !== undefined) return httpsUrl(key, explicit);
-    if (accountName === undefined) {
-      throw new ConfigError(key, 'set it, or AzureWebJobsStorage__accountName, or AzureWebJobsStorage');
-    }
-    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
-      throw new ConfigError(
-        'AzureWebJobsStorage__accountName',
-        'a storage account name is 3-24 lowercase letters and digits',
-      );
-    }
-    return `https://${accountName}.${service}.core.windows.net`;
-  };
-  // Any `AzureWebJobsStorage__*` setting means identity-based storage: one missing piece is named,
-  // never silently replaced by local Azurite.
-  const identityBased = Object.keys(env).some(
-    (key) => key.startsWith('AzureWebJobsStorage__') && read(env, key) !== undefined,
-  );
-  if (accountName === undefined && !identityBased) {
-    return { kind: 'connectionString', connectionString: LOCAL_AZURITE_CONNECTION_STRING };
-  }
-  return {
-    kind: 'identity',
-    blobServiceUri: serviceUri('blob'),
-    queueServiceUri: serviceUri('queue'),
-    tableServiceUri: serviceUri('table'),
-    clientId: read(env, 'AzureWebJobsStorage__clientId'),
-  };
-}
-
-function httpsUrl(key: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(key, 'not a URL');
-  }
-  if (url.protocol !== 'https:')
-    throw new ConfigError(key, 'must be an https URL (the Graph SDK sends the bearer token only over https)');
-  return value.replace(/\/+$/, '');
-}
 
 /** A Graph root ends in its version segment (`…/v1.0`), which the SDK keeps apart from the host. */
 function graphRoot(value: string): string {
@@ -163,13 +73,17 @@ function positiveNumber(
   return value;
 }
 
-/** Queue names: 3-63 lowercase letters, digits and single hyphens; the derived `-runs-poison` must still fit. */
+/**
+ * Queue names: 3-63 lowercase letters, digits and single hyphens; the derived `-runs-poison` must
+ * still fit.
+ */
 function queueName(env: Env, key: ConfigKey, fallback: string): string {
   const value = read(env, key) ?? fallback;
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,49}[a-z0-9]$/.test(value)) {
     throw new ConfigError(
       key,
-      `"${value}" is not a valid queue name (3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")`,
+      `"${value}" is not a valid queue name ` +
+        '(3-51 lowercase letters, digits, single hyphens; room is kept for "-runs-poison")',
     );
   }
   return value;
@@ -186,7 +100,10 @@ function containerName(env: Env, key: ConfigKey, fallback: string): string {
   return value;
 }
 
-/** Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the timer trigger takes it. */
+/**
+ * Six-field NCRONTAB ({second} {minute} {hour} {day} {month} {day-of-week}), as the timer trigger
+ * takes it.
+ */
 function schedule(env: Env): string {
   const value = read(env, 'PHOTO_SYNC_SCHEDULE') ?? DEFAULT_SYNC_SCHEDULE;
   const fields = value.split(/\s+/);

@@ -28,7 +28,10 @@ export type PhotoDecision =
   | { outcome: 'removed'; action: 'deletePhoto' }
   | { outcome: 'noPhoto'; action: 'none' }
   | { outcome: 'failed'; action: 'none'; error: PhotoError }
-  /** A repeated delivery finding the change its earlier delivery in the same run stored (see carryEarlierChange). */
+  /**
+   * A repeated delivery finding the change its earlier delivery in the same run stored (see
+   * carryEarlierChange).
+   */
   | { outcome: 'added' | 'updated' | 'removed'; action: 'none' };
 
 export type MetadataDecision = PhotoDecision | { outcome: 'download'; etag: string; contentType?: string };

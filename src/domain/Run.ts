@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { emptyCounts, type OutcomeCounts } from './PhotoOutcome';
+import { z } from 'zod';
+import type { OutcomeCounts } from './PhotoOutcome';
+import type { RunError } from './RunError';
 
-export type RunTrigger = 'timer' | 'manual';
+export const RUN_TRIGGERS = ['timer', 'manual'] as const;
+
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /**
  * `completed` once planning ended and every photo job of the run is done; `failed` when planning
@@ -9,7 +13,7 @@ export type RunTrigger = 'timer' | 'manual';
  */
 export type RunStatus = 'running' | 'completed' | 'failed';
 
-/** A run as the API shows it (SPEC §4). */
+/** A run as the API shows it (docs/design.md, "HTTP API"). */
 export interface Run {
   runId: string;
   status: RunStatus;
@@ -21,7 +25,7 @@ export interface Run {
   users: number;
   photos: OutcomeCounts;
   jobs: { total: number | null; done: number; poisoned: number };
-  error: { code: string; message: string } | null;
+  error: RunError | null;
 }
 
 /**
@@ -33,21 +37,22 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The run's progress counters, kept in one entity so a transaction can move them together. */
-export interface RunProgress {
+/** What newRunId makes; ids made before milliseconds were added have none. */
+const RUN_ID = /^[0-9]{8}T[0-9]{6}(\.[0-9]{3})?Z-[0-9a-f]{6}$/;
+
+export function isRunId(text: string): boolean {
+  return RUN_ID.test(text);
+}
+
+export const RunIdSchema = z.string().regex(RUN_ID, 'runId is not a run id');
+
+/** A run is finished once planning ended and every photo job it enqueued is done. */
+export function isRunFinished(progress: {
   planningDone: boolean;
-  planningFailed: boolean;
-  jobsTotal: number;
   jobsDone: number;
-  photos: OutcomeCounts;
-}
-
-export function isRunFinished(progress: RunProgress): boolean {
+  jobsTotal: number;
+}): boolean {
   return progress.planningDone && progress.jobsDone >= progress.jobsTotal;
-}
-
-export function newProgress(): RunProgress {
-  return { planningDone: false, planningFailed: false, jobsTotal: 0, jobsDone: 0, photos: emptyCounts() };
 }
 
 /** The time a run id was made at, read back from the id itself. */

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { parseWith, RUN_ID, type ParseResult } from './PhotoJob';
+import { parseMessage, type ParseResult } from './parseMessage';
+import { RunIdSchema } from './Run';
 
 /** Asks a planner to plan a run that `POST /api/sync` created. */
 export interface RunRequest {
   runId: string;
 }
 
-const runRequestSchema = z.strictObject({ runId: z.string().regex(RUN_ID, 'runId is not a run id') });
+const runRequestSchema = z.strictObject({ runId: RunIdSchema });
 
 export function parseRunRequest(message: unknown): ParseResult<RunRequest> {
-  return parseWith(runRequestSchema, message, (request) => request);
+  return parseMessage(runRequestSchema, message, (request) => request);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isObjectId } from './UserId';
 
-/** The settings of SPEC §1. Photos sync only when both toggles are on. */
+/** The settings (docs/design.md, "Settings"). Photos sync only when both toggles are on. */
 export interface SyncSettings {
   /** The environment's "User Photos" feature (formerly "User Picture"). */
   userPhotos: boolean;

@@ -1,6 +1,6 @@
 /**
- * Which user ids may reach Graph, a blob name or a table query (SPEC §4): an Entra object id
- * (GUID) or a user principal name. Everything else is refused before it is used.
+ * Which user ids may reach Graph, a blob name or a table query (docs/design.md, "HTTP API"): an
+ * Entra object id (GUID) or a user principal name. Everything else is refused before it is used.
  */
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // local@domain; guests' `#EXT#` and apostrophes are legal, path and query characters are not.

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { jsonResponse } from '../http/jsonResponse';
 
 const CHECK_TIMEOUT_MS = 5_000;
 // Anonymous callers must not be able to turn this route into a stream of Graph requests.
@@ -46,7 +47,7 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
     Promise.all([
       services.settings.read(),
       services.storage.queues.photoJobs.getProperties(),
-      services.storage.photos.getProperties(),
+      services.storage.photoContainer.getProperties(),
     ]),
   );
   if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {
@@ -64,15 +65,14 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
   }
   const graph = await graphCheck.reachable;
   const healthy = storage && graph;
-  return {
-    status: healthy ? 200 : 503,
-    headers: { 'Cache-Control': 'no-store' },
-    jsonBody: {
+  return jsonResponse(
+    {
       status: healthy ? 'healthy' : 'unhealthy',
       storage: { reachable: storage },
       graph: { reachable: graph },
     },
-  };
+    { status: healthy ? 200 : 503 },
+  );
 }
 
 /** `GET /api/health`, anonymous: whether storage and Graph answer; never a detail that could leak. */

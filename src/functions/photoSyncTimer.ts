@@ -1,11 +1,14 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getServices } from '../app/AppServices';
-import { planRun } from '../sync/Planner';
-import { startRun } from '../sync/RunStarter';
+import { planRun } from '../sync/planRun';
+import { startRun } from '../sync/startRun';
 import { plannerDeps } from '../sync/SyncDeps';
 import { SyncLog } from '../sync/SyncLog';
 
-/** The scheduled run (SPEC §2.1): opens a run and plans it in this invocation, page by page. */
+/**
+ * The scheduled run (docs/design.md, "Planning"): opens a run and plans it in this invocation, page
+ * by page.
+ */
 export async function photoSyncTimerHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const services = await getServices();
   if (timer.isPastDue)

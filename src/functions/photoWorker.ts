@@ -1,25 +1,15 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 import { getServices } from '../app/AppServices';
+import { queueTrigger } from '../app/queueTrigger';
 import { parsePhotoJob } from '../domain/PhotoJob';
-import { processPhotoJob } from '../sync/PhotoWorker';
+import { processPhotoJob } from '../sync/processPhotoJob';
 import { photoWorkerDeps } from '../sync/SyncDeps';
-import { SyncLog } from '../sync/SyncLog';
 
-/**
- * One photo job per message (SPEC §2.2). A message that is not a valid photo job is refused whole
- * and completed: retrying cannot make it valid, and none of its ids is used anywhere.
- */
-export async function photoWorkerHandler(message: unknown, context: InvocationContext): Promise<void> {
-  const job = parsePhotoJob(message);
-  if (!job.ok) {
-    new SyncLog(context).write('error', 'messageRefused', { queue: 'photoJobs', reason: job.reason });
-    return;
-  }
-  await processPhotoJob(job.value, photoWorkerDeps(await getServices(), context));
-}
-
-app.storageQueue('photoWorker', {
-  queueName: '%PHOTO_QUEUE%',
-  connection: 'AzureWebJobsStorage',
-  handler: photoWorkerHandler,
+/** One photo job per message (docs/design.md, "A run"). */
+const trigger = queueTrigger('photoJobs', parsePhotoJob, async (job, context) => {
+  await processPhotoJob(job, photoWorkerDeps(await getServices(), context));
 });
+
+export const photoWorkerHandler = trigger.handler;
+
+app.storageQueue('photoWorker', trigger);

@@ -1,24 +1,21 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 import { getServices } from '../app/AppServices';
+import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
-import { planRun } from '../sync/Planner';
+import { planRun } from '../sync/planRun';
 import { plannerDeps } from '../sync/SyncDeps';
+import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';
 
 /** Plans a run that `POST /api/sync` opened, off the HTTP request so the caller gets 202 at once. */
-export async function runRequestsHandler(message: unknown, context: InvocationContext): Promise<void> {
+const trigger = queueTrigger('runRequests', parseRunRequest, async (request, context) => {
   const log = new SyncLog(context);
-  const request = parseRunRequest(message);
-  if (!request.ok) {
-    log.write('error', 'messageRefused', { queue: 'runRequests', reason: request.reason });
-    return;
-  }
   const services = await getServices();
-  const run = await services.runs.get(request.value.runId);
+  const run = await services.runs.get(request.runId);
   if (run === undefined) {
     log.write('error', 'messageRefused', {
       queue: 'runRequests',
-      runId: request.value.runId,
+      runId: request.runId,
       reason: 'no such run',
     });
     return;
@@ -32,23 +29,20 @@ export async function runRequestsHandler(message: unknown, context: InvocationCo
   }
   if (Number(context.triggerMetadata?.dequeueCount ?? 1) > 1) {
     // An earlier delivery died mid-planning; planning again would count its users twice.
-    const finished = await services.runs.finishPlanning(run.runId, {
-      code: 'planningInterrupted',
-      message: 'Planning was interrupted; the photo jobs it had enqueued still ran. Start a new run.',
-    });
-    log.write('error', 'runPlanningFailed', {
-      runId: run.runId,
-      errorCode: 'planningInterrupted',
-      reason: 'an earlier delivery of this run request stopped midway',
-    });
-    if (finished !== undefined) log.runSummary(finished);
+    await failPlanning(
+      { runs: services.runs, log },
+      run.runId,
+      {
+        code: 'planningInterrupted',
+        message: 'Planning was interrupted; the photo jobs it had enqueued still ran. Start a new run.',
+      },
+      'an earlier delivery of this run request stopped midway',
+    );
     return;
   }
   await planRun(run, plannerDeps(services, context));
-}
-
-app.storageQueue('runRequests', {
-  queueName: '%PHOTO_QUEUE%-runs',
-  connection: 'AzureWebJobsStorage',
-  handler: runRequestsHandler,
 });
+
+export const runRequestsHandler = trigger.handler;
+
+app.storageQueue('runRequests', trigger);

@@ -1,31 +1,24 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 import { getServices } from '../app/AppServices';
+import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
+import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';
 
 /** A run request that failed every delivery: its run is closed as failed rather than left running. */
-export async function runRequestsPoisonHandler(message: unknown, context: InvocationContext): Promise<void> {
-  const log = new SyncLog(context);
-  const request = parseRunRequest(message);
-  if (!request.ok) {
-    log.write('error', 'messageRefused', { queue: 'runRequestsPoison', reason: request.reason });
-    return;
-  }
+const trigger = queueTrigger('runRequestsPoison', parseRunRequest, async (request, context) => {
   const { runs } = await getServices();
-  const finished = await runs.finishPlanning(request.value.runId, {
-    code: 'planningFailed',
-    message: 'Planning failed on every delivery of the run request; see the log. Start a new run.',
-  });
-  log.write('error', 'runPlanningFailed', {
-    runId: request.value.runId,
-    errorCode: 'planningFailed',
-    reason: 'the run request reached the poison queue',
-  });
-  if (finished !== undefined) log.runSummary(finished);
-}
-
-app.storageQueue('runRequestsPoison', {
-  queueName: '%PHOTO_QUEUE%-runs-poison',
-  connection: 'AzureWebJobsStorage',
-  handler: runRequestsPoisonHandler,
+  await failPlanning(
+    { runs, log: new SyncLog(context) },
+    request.runId,
+    {
+      code: 'planningFailed',
+      message: 'Planning failed on every delivery of the run request; see the log. Start a new run.',
+    },
+    'the run request reached the poison queue',
+  );
 });
+
+export const runRequestsPoisonHandler = trigger.handler;
+
+app.storageQueue('runRequestsPoison', trigger);

@@ -1,8 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
-import { RUN_ID } from '../domain/PhotoJob';
+import { isRunId } from '../domain/Run';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { jsonResponse } from '../http/jsonResponse';
 
 const RUNS_LISTED = 50;
 
@@ -10,17 +11,12 @@ async function handleRuns(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   const { runs } = await getServices();
   const runId = request.params.runId;
-  if (runId === undefined || runId === '')
-    return {
-      status: 200,
-      headers: { 'Cache-Control': 'no-store' },
-      jsonBody: { runs: await runs.list(RUNS_LISTED) },
-    };
-  if (!RUN_ID.test(runId))
+  if (runId === undefined || runId === '') return jsonResponse({ runs: await runs.list(RUNS_LISTED) });
+  if (!isRunId(runId))
     throw new HttpError(400, 'invalidRunId', 'runId looks like 20261126T200412.123Z-3f9a1c.');
   const run = await runs.get(runId);
   if (run === undefined) throw new HttpError(404, 'runNotFound', `There is no run ${runId}.`);
-  return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: run };
+  return jsonResponse(run);
 }
 
 /** `GET /api/runs` (newest first) and `GET /api/runs/{runId}`. */

@@ -7,12 +7,11 @@ import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
 import { SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
 import { SyncLog } from '../sync/SyncLog';
+import { jsonResponse } from '../http/jsonResponse';
 
 function settingsResponse(settings: StoredSettings): HttpResponseInit {
-  return {
-    status: 200,
-    headers: { ETag: settings.etag, 'Cache-Control': 'no-store' },
-    jsonBody: {
+  return jsonResponse(
+    {
       userPhotos: settings.userPhotos,
       syncUserPhotos: settings.syncUserPhotos,
       photoGroupId: settings.photoGroupId,
@@ -21,7 +20,8 @@ function settingsResponse(settings: StoredSettings): HttpResponseInit {
       updatedAt: settings.updatedAt,
       updatedBy: settings.updatedBy,
     },
-  };
+    { headers: { ETag: settings.etag } },
+  );
 }
 
 async function handleSettings(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -37,7 +37,9 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
     throw new HttpError(
       400,
       'invalidSettings',
-      `Send a JSON object with any of userPhotos, syncUserPhotos (booleans), photoGroupId, photoExcludeGroupId (a group's object id or null): ${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
+      'Send a JSON object with any of userPhotos, syncUserPhotos (booleans), photoGroupId, ' +
+        "photoExcludeGroupId (a group's object id or null): " +
+        `${issue.path.join('.') || 'body'}: ${issue.message}${unknownKeys}.`,
     );
   }
   try {
@@ -68,7 +70,7 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
   }
 }
 
-/** `GET /api/settings` and `PATCH /api/settings` (SPEC §1, §4). */
+/** `GET /api/settings` and `PATCH /api/settings` (docs/design.md, "Settings" and "HTTP API"). */
 export const settingsHandler = handleHttpErrors(handleSettings);
 
 app.http('settings', {

@@ -2,13 +2,14 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
+import { jsonResponse } from '../http/jsonResponse';
 
 async function handleSettingsHistory(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   const { settings } = await getServices();
   const query = pageQuery(request, { defaultTop: 50, maxTop: 100 });
   const page = await readPage(query.next, () => settings.history(query));
-  return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: page };
+  return jsonResponse(page);
 }
 
 /** `GET /api/settings/history`: every settings change (old → new, when, by whom), newest first. */

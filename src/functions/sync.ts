@@ -2,8 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getServices } from '../app/AppServices';
 import { requireAdmin } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { startRun } from '../sync/RunStarter';
+import { startRun } from '../sync/startRun';
 import { SyncLog } from '../sync/SyncLog';
+import { jsonResponse } from '../http/jsonResponse';
 
 async function handleSync(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   requireMethod(request, ['POST']);
@@ -13,11 +14,7 @@ async function handleSync(request: HttpRequest, context: InvocationContext): Pro
   const run = await startRun('manual', { settings: services.settings, runs: services.runs, log });
   await services.runRequests.send({ runId: run.runId });
   log.write('info', 'runRequested', { runId: run.runId, by: actor });
-  return {
-    status: 202,
-    headers: { Location: `/api/runs/${run.runId}`, 'Cache-Control': 'no-store' },
-    jsonBody: { runId: run.runId },
-  };
+  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: `/api/runs/${run.runId}` } });
 }
 
 /** `POST /api/sync`: starts a run now; a queue function plans it, so this answers at once. */

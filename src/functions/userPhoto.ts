@@ -14,7 +14,7 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 
 async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
-  const { identities, photos } = await getServices();
+  const { identities, photoBlobs } = await getServices();
   const user = await requireStoredUser(request, identities);
   if (!user.photoSha256)
     throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
@@ -22,7 +22,7 @@ async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> 
   if (etagMatches(request.headers.get('if-none-match'), `"${user.photoSha256}"`)) {
     return { status: 304, headers: { ETag: `"${user.photoSha256}"`, 'Cache-Control': 'private, no-cache' } };
   }
-  const blob = await photos.read(user.rowKey);
+  const blob = await photoBlobs.read(user.rowKey);
   if (blob === undefined)
     throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
   const sha256 = blob.sha256 || user.photoSha256;

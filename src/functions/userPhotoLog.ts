@@ -2,16 +2,13 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { requireStoredUser } from '../http/requireStoredUser';
+import { jsonResponse } from '../http/jsonResponse';
 
 async function handleUserPhotoLog(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   const { identities, events } = await getServices();
   const user = await requireStoredUser(request, identities);
-  return {
-    status: 200,
-    headers: { 'Cache-Control': 'no-store' },
-    jsonBody: { events: await events.recent(user.rowKey) },
-  };
+  return jsonResponse({ events: await events.recent(user.rowKey) });
 }
 
 /** `GET /api/users/{userId}/photo/log`: the user's recent photo events, newest first. */

@@ -5,7 +5,8 @@ import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
-import { userView } from '../http/UserView';
+import { userView } from '../http/userView';
+import { jsonResponse } from '../http/jsonResponse';
 
 function listOptions(request: HttpRequest): {
   top: number;
@@ -25,14 +26,10 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
     const page = await readPage(options.next, () => identities.list(options));
-    return {
-      status: 200,
-      headers: { 'Cache-Control': 'no-store' },
-      jsonBody: { users: page.users.map(userView), next: page.next },
-    };
+    return jsonResponse({ users: page.users.map(userView), next: page.next });
   }
   const user = await requireStoredUser(request, identities);
-  return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: userView(user) };
+  return jsonResponse(userView(user));
 }
 
 /** `GET /api/users` (paged, `?result=` to find e.g. who failed) and `GET /api/users/{userId}`. */

@@ -1,4 +1,4 @@
-/** The core attributes the planner keeps for every user (SPEC §2.1). */
+/** The core attributes the planner keeps for every user (docs/design.md, "Planning"). */
 export interface DirectoryUser {
   id: string;
   displayName: string | null;

@@ -1,7 +1,10 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { authenticationFailed, permissionDenied, type PhotoError } from '../domain/PhotoError';
 
-/** Graph's ways of saying "this user has no photo" (SPEC §2.2; the last is users without a mailbox). */
+/**
+ * Graph's ways of saying "this user has no photo" (docs/design.md, "Photo jobs"; the last is users
+ * without a mailbox).
+ */
 const NO_PHOTO_CODES = new Set([
   'ImageNotFound',
   'ErrorItemNotFound',
@@ -25,7 +28,9 @@ export function classifyGraphStatus(status: number, graphCode: string | undefine
       kind: 'failed',
       error: {
         code: 'throttled',
-        message: `Graph kept answering ${status} (${code}) after the retries Retry-After allowed; the next run tries again.`,
+        message:
+          `Graph kept answering ${status} (${code}) after the retries Retry-After allowed; ` +
+          'the next run tries again.',
       },
     };
   }

@@ -49,7 +49,8 @@ export function requireAdmin(request: HttpRequest): string {
     throw new HttpError(
       403,
       'forbidden',
-      `This needs the app role ${ADMIN_ROLE}; ask an administrator to assign it to you in the app's enterprise application.`,
+      `This needs the app role ${ADMIN_ROLE}; ask an administrator to assign it to you in the ` +
+        "app's enterprise application.",
     );
   }
   return principal.name ?? 'signed-in user';

@@ -1,6 +1,10 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { jsonResponse } from './jsonResponse';
 
-/** A request the API refuses, with the status and the `{ error: { code, message } }` body of SPEC §4. */
+/**
+ * A request the API refuses, with the status and the `{ error: { code, message } }` body
+ * (docs/design.md, "HTTP API").
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -19,9 +23,5 @@ export function errorResponse(
   message: string,
   headers: Record<string, string> = {},
 ): HttpResponseInit {
-  return {
-    status,
-    jsonBody: { error: { code, message } },
-    headers: { 'Cache-Control': 'no-store', ...headers },
-  };
+  return jsonResponse({ error: { code, message } }, { status, headers });
 }

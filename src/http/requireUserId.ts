@@ -9,7 +9,8 @@ export function requireUserId(request: HttpRequest): string {
     throw new HttpError(
       400,
       'invalidUserId',
-      'userId must be an Entra object id (GUID) or a user principal name (local@domain, at most 256 characters, no whitespace, /, \\ or ?).',
+      'userId must be an Entra object id (GUID) or a user principal name ' +
+        '(local@domain, at most 256 characters, no whitespace, /, \\ or ?).',
     );
   }
   return userId;

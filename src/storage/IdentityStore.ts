@@ -2,7 +2,7 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
 import type { PhotoOutcome } from '../domain/PhotoOutcome';
 import type { DirectoryUser } from '../graph/DirectoryUser';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
 import { isObjectId } from '../domain/UserId';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
@@ -139,7 +139,10 @@ export interface UserPage {
 export class IdentityStore {
   constructor(private readonly table: TableClient) {}
 
-  /** Core attributes of one page of users, merged so photo fields are kept; one transaction per partition and 100 users. */
+  /**
+   * Core attributes of one page of users, merged so photo fields are kept; one transaction per
+   * partition and 100 users.
+   */
   async upsertCoreAttributes(users: readonly DirectoryUser[], syncedAt: Date): Promise<void> {
     const at = syncedAt.toISOString();
     await this.mergeAll(users.map((user) => ({ userId: user.id, fields: coreFields(user, at) })));
@@ -161,7 +164,8 @@ export class IdentityStore {
     await Promise.all(
       [...groupByPartition([...wanted], (userId) => userId)].map(async ([partitionKey, ids]) => {
         const sorted = [...ids].sort();
-        const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${sorted[0]} and RowKey le ${sorted[sorted.length - 1]}`;
+        const [first, last] = [sorted[0], sorted[sorted.length - 1]];
+        const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${first} and RowKey le ${last}`;
         for await (const entity of this.table.listEntities<UserEntity>({
           queryOptions: { filter, select: ['RowKey', ...PHOTO_STATE_FIELDS] },
         })) {
@@ -215,7 +219,8 @@ export class IdentityStore {
 
   async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
     // The exact match finds records written before the key existed, until the next run adds it.
-    const filter = odata`userPrincipalNameKey eq ${userPrincipalName.toLowerCase()} or userPrincipalName eq ${userPrincipalName}`;
+    const key = userPrincipalName.toLowerCase();
+    const filter = odata`userPrincipalNameKey eq ${key} or userPrincipalName eq ${userPrincipalName}`;
     const pages = this.table
       .listEntities<UserEntity>({ queryOptions: { filter } })
       .byPage({ maxPageSize: 1 });

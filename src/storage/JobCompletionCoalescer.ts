@@ -2,7 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import { addCounts, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import type { Run } from '../domain/Run';
 import type { RunEntityWriter } from './RunEntityWriter';
-import { jobMarkerRow, progressOf } from './RunRows';
+import { countsOf, jobMarkerRow } from './RunRows';
 import { isConflict, isNotFound } from './StorageErrors';
 import { TRANSACTION_LIMIT } from './TableLimits';
 
@@ -87,9 +87,9 @@ export class JobCompletionCoalescer {
         runId,
         (entity) => ({
           jobsDone: entity.jobsDone + jobs.length,
-          jobsPoisoned: (entity.jobsPoisoned ?? 0) + jobs.filter((job) => job.poisoned).length,
+          jobsPoisoned: entity.jobsPoisoned + jobs.filter((job) => job.poisoned).length,
           ...addCounts(
-            progressOf(entity).photos,
+            countsOf(entity),
             jobs.reduce((sum, job) => addCounts(sum, job.counts), emptyCounts()),
           ),
         }),

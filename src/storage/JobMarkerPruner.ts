@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { MESSAGE_TTL_SECONDS } from './JobQueue';
 import type { RunIndex } from './RunIndex';
 import { JOB_MARKER_ROWS } from './RunRows';

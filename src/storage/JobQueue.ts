@@ -1,6 +1,9 @@
 import type { QueueClient } from '@azure/storage-queue';
 
-/** How long a message waits on the queue before the service drops it: the service's default, stated because run bookkeeping relies on it. */
+/**
+ * How long a message waits on the queue before the service drops it: the service's default, stated
+ * because run bookkeeping relies on it.
+ */
 export const MESSAGE_TTL_SECONDS = 7 * 24 * 3600;
 
 /**

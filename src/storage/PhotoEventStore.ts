@@ -1,9 +1,11 @@
 import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
 import type { PhotoError } from '../domain/PhotoError';
-import type { PhotoOutcome } from '../domain/PhotoOutcome';
+import { PHOTO_OUTCOMES, type PhotoOutcome } from '../domain/PhotoOutcome';
 import { newestFirstKey, runIdTime } from '../domain/Run';
+import { storedPhotoError } from './storedPhotoError';
 
-/** One entry of a user's photo log (SPEC §4 `GET /api/users/{userId}/photo/log`). */
+/** One entry of a user's photo log (`GET /api/users/{userId}/photo/log`, docs/design.md). */
 export interface PhotoEvent {
   at: string;
   runId: string;
@@ -11,13 +13,15 @@ export interface PhotoEvent {
   error: PhotoError | null;
 }
 
-interface PhotoEventEntity {
-  at: string;
-  runId: string;
-  result: PhotoOutcome;
-  errorCode: string;
-  errorMessage: string;
-}
+const PhotoEventEntitySchema = z.object({
+  at: z.string(),
+  runId: z.string(),
+  result: z.enum(PHOTO_OUTCOMES),
+  errorCode: z.string(),
+  errorMessage: z.string(),
+});
+
+type PhotoEventEntity = z.infer<typeof PhotoEventEntitySchema>;
 
 export const PHOTO_LOG_SIZE = 50;
 
@@ -26,7 +30,8 @@ export class PhotoEventStore {
   constructor(private readonly table: TableClient) {}
 
   async append(userId: string, event: PhotoEvent): Promise<void> {
-    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a second event.
+    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a
+    // second event.
     const rowKey = `${newestFirstKey(runIdTime(event.runId))}-${event.runId}`;
     await this.table.upsertEntity<PhotoEventEntity>(
       {
@@ -44,15 +49,18 @@ export class PhotoEventStore {
 
   async recent(userId: string, top = PHOTO_LOG_SIZE): Promise<PhotoEvent[]> {
     const pages = this.table
-      .listEntities<PhotoEventEntity>({ queryOptions: { filter: odata`PartitionKey eq ${userId}` } })
+      .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${userId}` } })
       .byPage({ maxPageSize: top });
     for await (const page of pages) {
-      return page.map((row) => ({
-        at: row.at,
-        runId: row.runId,
-        result: row.result,
-        error: row.errorCode ? ({ code: row.errorCode, message: row.errorMessage } as PhotoError) : null,
-      }));
+      return page.map((entity) => {
+        const row = PhotoEventEntitySchema.parse(entity);
+        return {
+          at: row.at,
+          runId: row.runId,
+          result: row.result,
+          error: storedPhotoError(row.errorCode, row.errorMessage),
+        };
+      });
     }
     return [];
   }

@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { isRunFinished, type Run } from '../domain/Run';
-import { progressOf, RUN_ROW, toRun, type RunEntity } from './RunRows';
+import { parseRunEntity, RUN_ROW, toRun, type RunEntity } from './RunRows';
 import { isPreconditionFailed } from './StorageErrors';
 
 /**
@@ -23,10 +23,10 @@ export class RunEntityWriter {
     extra: TransactionAction[] = [],
   ): Promise<Run | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const entity = this.lastWritten.get(runId) ?? (await this.runs.getEntity<RunEntity>(runId, RUN_ROW));
-      const wasFinished = isRunFinished(progressOf(entity));
+      const entity = this.lastWritten.get(runId) ?? parseRunEntity(await this.runs.getEntity(runId, RUN_ROW));
+      const wasFinished = isRunFinished(entity);
       const next: RunEntity = { ...entity, ...update(entity) };
-      const finishesNow = !wasFinished && isRunFinished(progressOf(next));
+      const finishesNow = !wasFinished && isRunFinished(next);
       if (finishesNow) next.finishedAt = new Date().toISOString();
       const { etag, ...fields } = next;
       try {
@@ -44,7 +44,7 @@ export class RunEntityWriter {
 
   /** A finished run takes no more changes, so it is not kept. */
   private remember(runId: string, entity: RunEntity): void {
-    if (isRunFinished(progressOf(entity)) || entity.etag === undefined) this.lastWritten.delete(runId);
+    if (isRunFinished(entity) || entity.etag === undefined) this.lastWritten.delete(runId);
     else this.lastWritten.set(runId, entity);
   }
 }

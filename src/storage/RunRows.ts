@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { emptyCounts, PHOTO_OUTCOMES, type OutcomeCounts } from '../domain/PhotoOutcome';
-import { isRunFinished, type Run, type RunProgress, type RunTrigger } from '../domain/Run';
+import { isRunFinished, RUN_TRIGGERS, type Run, type RunTrigger } from '../domain/Run';
+import { RUN_ERROR_CODES } from '../domain/RunError';
 
 /**
  * The rows of a run's partition: one run entity, holding the counters, and a marker row per photo
@@ -14,23 +16,39 @@ export function jobMarkerRow(jobId: string): string {
   return `${JOB_MARKER_ROWS.from}${jobId}`;
 }
 
-export type RunEntity = {
-  partitionKey: string;
-  rowKey: string;
-  etag?: string;
-  trigger: RunTrigger;
-  startedAt: string;
-  finishedAt: string;
-  photoSyncActive: boolean;
-  users: number;
-  planningDone: boolean;
-  planningFailed: boolean;
-  jobsTotal: number;
-  jobsDone: number;
-  jobsPoisoned: number;
-  errorCode: string;
-  errorMessage: string;
-} & OutcomeCounts;
+/** Counters added after the first runs were stored read as 0 on those runs. */
+const counter = z.number().int().nonnegative().default(0);
+
+const RunEntitySchema = z.object({
+  partitionKey: z.string(),
+  rowKey: z.string(),
+  etag: z.string().optional(),
+  trigger: z.enum(RUN_TRIGGERS),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  photoSyncActive: z.boolean(),
+  users: counter,
+  planningDone: z.boolean(),
+  planningFailed: z.boolean(),
+  jobsTotal: counter,
+  jobsDone: counter,
+  jobsPoisoned: counter,
+  errorCode: z.union([z.literal(''), z.enum(RUN_ERROR_CODES)]),
+  errorMessage: z.string(),
+  added: counter,
+  updated: counter,
+  unchanged: counter,
+  removed: counter,
+  noPhoto: counter,
+  failed: counter,
+});
+
+export type RunEntity = z.infer<typeof RunEntitySchema>;
+
+/** A run entity as storage gave it back, checked: a row this code did not write is an error, not a run. */
+export function parseRunEntity(row: unknown): RunEntity {
+  return RunEntitySchema.parse(row);
+}
 
 export function newRunEntity(
   runId: string,
@@ -57,35 +75,28 @@ export function newRunEntity(
   };
 }
 
-export function progressOf(entity: RunEntity): RunProgress {
+export function countsOf(entity: RunEntity): OutcomeCounts {
   const photos = emptyCounts();
-  for (const outcome of PHOTO_OUTCOMES) photos[outcome] = entity[outcome] ?? 0;
-  return {
-    planningDone: entity.planningDone,
-    planningFailed: entity.planningFailed,
-    jobsTotal: entity.jobsTotal,
-    jobsDone: entity.jobsDone,
-    photos,
-  };
+  for (const outcome of PHOTO_OUTCOMES) photos[outcome] = entity[outcome];
+  return photos;
 }
 
 export function toRun(entity: RunEntity): Run {
-  const progress = progressOf(entity);
-  const finished = isRunFinished(progress);
+  const finished = isRunFinished(entity);
   return {
     runId: entity.partitionKey,
-    status: !finished ? 'running' : progress.planningFailed ? 'failed' : 'completed',
+    status: !finished ? 'running' : entity.planningFailed ? 'failed' : 'completed',
     trigger: entity.trigger,
     startedAt: entity.startedAt,
     finishedAt: finished && entity.finishedAt ? entity.finishedAt : null,
     photoSyncActive: entity.photoSyncActive,
     users: entity.users,
-    photos: progress.photos,
+    photos: countsOf(entity),
     jobs: {
-      total: progress.planningDone ? progress.jobsTotal : null,
-      done: progress.jobsDone,
-      poisoned: entity.jobsPoisoned ?? 0,
+      total: entity.planningDone ? entity.jobsTotal : null,
+      done: entity.jobsDone,
+      poisoned: entity.jobsPoisoned,
     },
-    error: entity.errorCode ? { code: entity.errorCode, message: entity.errorMessage } : null,
+    error: entity.errorCode === '' ? null : { code: entity.errorCode, message: entity.errorMessage },
   };
 }

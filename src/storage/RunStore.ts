@@ -1,10 +1,11 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Run, RunTrigger } from '../domain/Run';
+import type { RunError } from '../domain/RunError';
 import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoalescer';
 import { JobMarkerPruner } from './JobMarkerPruner';
 import { RunEntityWriter } from './RunEntityWriter';
 import { RunIndex } from './RunIndex';
-import { newRunEntity, RUN_ROW, toRun, type RunEntity } from './RunRows';
+import { newRunEntity, parseRunEntity, RUN_ROW, toRun } from './RunRows';
 import { getOrUndefined } from './StorageErrors';
 
 /**
@@ -35,8 +36,8 @@ export class RunStore {
   }
 
   async get(runId: string): Promise<Run | undefined> {
-    const entity = await getOrUndefined(() => this.runs.getEntity<RunEntity>(runId, RUN_ROW));
-    return entity === undefined ? undefined : toRun(entity);
+    const row = await getOrUndefined(() => this.runs.getEntity(runId, RUN_ROW));
+    return row === undefined ? undefined : toRun(parseRunEntity(row));
   }
 
   /** Newest first. */
@@ -54,7 +55,7 @@ export class RunStore {
   }
 
   /** Planning has ended, listing every user or failing midway; the run may be finished now. */
-  async finishPlanning(runId: string, error?: { code: string; message: string }): Promise<Run | undefined> {
+  async finishPlanning(runId: string, error?: RunError): Promise<Run | undefined> {
     return this.writer.change(runId, () => ({
       planningDone: true,
       planningFailed: error !== undefined,

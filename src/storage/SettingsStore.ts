@@ -128,10 +128,11 @@ export class SettingsStore {
     top: number;
     next?: string;
   }): Promise<{ changes: SettingsHistoryEntry[]; next: string | null }> {
+    const [from, before] = [HISTORY_PREFIX, AFTER_HISTORY];
     const pages = this.table
       .listEntities<Record<string, unknown>>({
         queryOptions: {
-          filter: odata`PartitionKey eq ${PARTITION} and RowKey ge ${HISTORY_PREFIX} and RowKey lt ${AFTER_HISTORY}`,
+          filter: odata`PartitionKey eq ${PARTITION} and RowKey ge ${from} and RowKey lt ${before}`,
         },
       })
       .byPage({ maxPageSize: options.top, continuationToken: options.next });

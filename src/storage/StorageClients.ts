@@ -2,7 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import type { AppConfig, IdentityStorageConfig } from '../config/AppConfig';
+import type { AppConfig } from '../config/AppConfig';
+import type { IdentityStorageConfig } from '../config/readStorage';
 import { queueNames, TABLES } from './StorageNames';
 
 export type TableName = keyof typeof TABLES;
@@ -12,7 +13,7 @@ type QueueRole = keyof ReturnType<typeof queueNames>;
 export interface StorageClients {
   tables: Record<TableName, TableClient>;
   queues: Record<QueueRole, QueueClient>;
-  photos: ContainerClient;
+  photoContainer: ContainerClient;
 }
 
 function mapValues<K extends string, V, W>(record: Record<K, V>, map: (value: V) => W): Record<K, W> {
@@ -46,7 +47,7 @@ export function createStorageClients(config: AppConfig): StorageClients {
         TableClient.fromConnectionString(storage.connectionString, table, { allowInsecureConnection }),
       ),
       queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
-      photos: BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(
+      photoContainer: BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(
         config.photoContainer,
       ),
     };
@@ -55,7 +56,7 @@ export function createStorageClients(config: AppConfig): StorageClients {
   return {
     tables: mapValues(TABLES, (table) => new TableClient(storage.tableServiceUri, table, credential)),
     queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),
-    photos: new BlobServiceClient(storage.blobServiceUri, credential).getContainerClient(
+    photoContainer: new BlobServiceClient(storage.blobServiceUri, credential).getContainerClient(
       config.photoContainer,
     ),
   };
@@ -69,6 +70,6 @@ export async function ensureStorage(clients: StorageClients): Promise<void> {
   await Promise.all([
     ...Object.values(clients.tables).map((table) => table.createTable()),
     ...Object.values(clients.queues).map((queue) => queue.createIfNotExists()),
-    clients.photos.createIfNotExists(),
+    clients.photoContainer.createIfNotExists(),
   ]);
 }

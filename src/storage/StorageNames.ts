@@ -1,6 +1,7 @@
 /**
  * Names of everything the app keeps in its storage account. Queue and container names come from
- * configuration (SPEC §5); the tables are fixed. Infra creates the same names (checked by a test).
+ * configuration (docs/design.md, "Configuration"); the tables are fixed. Infra creates the same
+ * names (checked by a test).
  */
 export const TABLES = {
   /** The identity record of each user: core attributes and photo state. */
@@ -25,11 +26,24 @@ export interface QueueNames {
   runRequestsPoison: string;
 }
 
+/**
+ * Where the queue service, as the Functions host drives it, moves a message that failed
+ * `maxDequeueCount` deliveries.
+ */
+export function poisonQueueOf(queue: string): string {
+  return `${queue}-poison`;
+}
+
+/** Every queue name follows from `PHOTO_QUEUE`, so one setting names them all. */
 export function queueNames(photoQueue: string): QueueNames {
+  const runRequests = `${photoQueue}-runs`;
   return {
     photoJobs: photoQueue,
-    photoJobsPoison: `${photoQueue}-poison`,
-    runRequests: `${photoQueue}-runs`,
-    runRequestsPoison: `${photoQueue}-runs-poison`,
+    photoJobsPoison: poisonQueueOf(photoQueue),
+    runRequests,
+    runRequestsPoison: poisonQueueOf(runRequests),
   };
 }
+
+/** The same names as binding expressions for queue triggers: the host reads `PHOTO_QUEUE` itself. */
+export const QUEUE_BINDINGS = queueNames('%PHOTO_QUEUE%');

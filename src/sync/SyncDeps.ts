@@ -1,7 +1,7 @@
 import type { AppServices } from '../app/AppServices';
-import { listUserPages } from '../graph/UserDirectory';
-import type { PlannerDeps } from './Planner';
-import type { PhotoWorkerDeps } from './PhotoWorker';
+import { listUserPages } from '../graph/listUserPages';
+import type { PlannerDeps } from './planRun';
+import type { PhotoWorkerDeps } from './processPhotoJob';
 import { SyncLog, type Logger } from './SyncLog';
 
 /** Wires the plain sync modules to the process's services: the functions stay thin adapters. */
@@ -19,7 +19,7 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
   return {
     graph: services.photoGraph,
     identities: services.identities,
-    photos: services.photos,
+    photoBlobs: services.photoBlobs,
     events: services.events,
     runs: services.runs,
     settings: services.settings,

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { freePort } from '../../dev/azurite/Azurite';
+import { sha256 } from '../helpers/Invariants';
 import type { Run } from '../../src/domain/Run';
 
 /**
@@ -31,8 +32,6 @@ interface PhotoEvent {
   result: string;
   error: unknown;
 }
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 class HostProcess {
   output = '';

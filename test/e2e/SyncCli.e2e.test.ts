@@ -139,7 +139,7 @@ test('photo sync on, one user denied: the run completes (exit 0), the summary na
   });
   expect(result.stdout).toMatch(/permissionDenied\s+1\s/);
   expect(result.stdout).toContain(denied.userPrincipalName);
-  const stored = await t.services.photos.read(withPhoto[1]);
+  const stored = await t.services.photoBlobs.read(withPhoto[1]);
   expect(stored?.bytes.equals(t.tenant.photoOf(withPhoto[1])!.bytes)).toBe(true);
 });
 

@@ -21,7 +21,7 @@ export interface StoredPhotoState {
 }
 
 export function tenantUserIds(t: TestEnvironment): string[] {
-  return Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index).id);
+  return t.tenant.users().map((user) => user.id);
 }
 
 /** The simulator's current photo of a user, hashed; undefined when the user has none. */
@@ -33,8 +33,8 @@ export function currentPhotoSha(t: TestEnvironment, userId: string): string | un
 /** Every blob in the photo container: name → SHA-256 of its bytes. */
 export async function blobHashes(t: TestEnvironment): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  for await (const name of t.services.photos.names()) {
-    const blob = await t.services.photos.read(name);
+  for await (const name of t.services.photoBlobs.names()) {
+    const blob = await t.services.photoBlobs.read(name);
     if (blob !== undefined) hashes.set(name, sha256(blob.bytes));
   }
   return hashes;
@@ -184,7 +184,7 @@ export async function consistencyProblems(t: TestEnvironment): Promise<string[]>
     if (record.lastResult === 'failed' || record.lastResult === 'noPhoto' || record.lastResult === 'removed')
       problems.push(`${userId}: has a photo, lastResult ${record.lastResult}`);
     if (blobSha === expected) {
-      const blob = await t.services.photos.read(userId);
+      const blob = await t.services.photoBlobs.read(userId);
       if (blob?.contentType !== photo.contentType)
         problems.push(`${userId}: blob type ${blob?.contentType} ≠ ${photo.contentType}`);
       if (blob?.sha256 !== expected)

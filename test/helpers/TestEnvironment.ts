@@ -74,43 +74,22 @@ export class TestEnvironment {
     queue: QueueSettings,
   ) {
     const queues = services.storage.queues;
-    // As the Functions host does: a poison queue's own failures go to `<poison queue>-poison`.
     const queueService = createQueueServiceClient(services.config);
-    const poisonOf = (poison: { name: string }) => queueService.getQueueClient(`${poison.name}-poison`);
-    this.runners = [
-      new QueueRunner({
-        functionName: 'runRequests',
-        queue: queues.runRequests,
-        poison: queues.runRequestsPoison,
-        handler: runRequestsHandler,
+    // The app's queue triggers, planning first: drain() empties them in this order.
+    const triggers = [
+      ['runRequests', queues.runRequests, runRequestsHandler],
+      ['photoWorker', queues.photoJobs, photoWorkerHandler],
+      ['photoJobPoison', queues.photoJobsPoison, photoJobPoisonHandler],
+      ['runRequestsPoison', queues.runRequestsPoison, runRequestsPoisonHandler],
+    ] as const;
+    this.runners = triggers.map(([functionName, client, handler]) =>
+      QueueRunner.forQueue(queueService, client.name, {
+        functionName,
+        handler,
         settings: queue,
         logHandler: this.logHandler,
       }),
-      new QueueRunner({
-        functionName: 'photoWorker',
-        queue: queues.photoJobs,
-        poison: queues.photoJobsPoison,
-        handler: photoWorkerHandler,
-        settings: queue,
-        logHandler: this.logHandler,
-      }),
-      new QueueRunner({
-        functionName: 'photoJobPoison',
-        queue: queues.photoJobsPoison,
-        poison: poisonOf(queues.photoJobsPoison),
-        handler: photoJobPoisonHandler,
-        settings: queue,
-        logHandler: this.logHandler,
-      }),
-      new QueueRunner({
-        functionName: 'runRequestsPoison',
-        queue: queues.runRequestsPoison,
-        poison: poisonOf(queues.runRequestsPoison),
-        handler: runRequestsPoisonHandler,
-        settings: queue,
-        logHandler: this.logHandler,
-      }),
-    ];
+    );
   }
 
   static async start(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
+import { sha256 } from '../helpers/Invariants';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { type healthHandler } from '../../src/functions/health';
 import { runsHandler } from '../../src/functions/runs';
@@ -12,9 +12,9 @@ import type { SimulatedUser } from '../../dev/simulator/SimulatedTenant';
 import type { UserEntity } from '../../src/storage/IdentityStore';
 
 /**
- * The operator's read side of the API (SPEC §4), through the exported handlers against real
- * Azurite and the Graph simulator: runs, users and their photos, photo logs, health, and the
- * refusal of malformed ids before they reach anything.
+ * The operator's read side of the API (docs/design.md, "HTTP API"), through the exported handlers
+ * against real Azurite and the Graph simulator: runs, users and their photos, photo logs, health,
+ * and the refusal of malformed ids before they reach anything.
  */
 
 const USERS = 45;
@@ -22,9 +22,7 @@ let t: TestEnvironment;
 /** Runs in the order they were started: photo sync off, on, with one failure, with one change. */
 const runs: Run[] = [];
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const tenantUsers = (): SimulatedUser[] =>
-  Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index));
+const tenantUsers = (): SimulatedUser[] => t.tenant.users();
 const withPhoto = (): SimulatedUser[] => tenantUsers().filter((user) => t.tenant.photoOf(user.id) !== null);
 const withoutPhoto = (): SimulatedUser[] =>
   tenantUsers().filter((user) => t.tenant.photoOf(user.id) === null);
@@ -78,7 +76,10 @@ function expectError(response: HttpResponseInit, status: number, code: string): 
   expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.(ts|js):\d+/);
 }
 
-/** The health function as a newly started instance has it: each instance caches its Graph check for a minute. */
+/**
+ * The health function as a newly started instance has it: each instance caches its Graph check for
+ * a minute.
+ */
 function freshHealthHandler(): typeof healthHandler {
   let handler: typeof healthHandler | undefined;
   jest.isolateModules(() => {

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../helpers/Invariants';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import type { UserEntity } from '../../src/storage/IdentityStore';
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 let t: TestEnvironment;
 
@@ -22,7 +20,7 @@ function photoRequests(): number {
 
 async function blobSnapshot(): Promise<Map<string, string>> {
   const snapshot = new Map<string, string>();
-  for await (const blob of t.services.storage.photos.listBlobsFlat({ includeMetadata: true }))
+  for await (const blob of t.services.storage.photoContainer.listBlobsFlat({ includeMetadata: true }))
     snapshot.set(blob.name, String(blob.properties.etag));
   return snapshot;
 }
@@ -34,7 +32,7 @@ async function record(userId: string): Promise<UserEntity> {
 }
 
 const users = (): Array<{ id: string; index: number }> =>
-  Array.from({ length: t.tenant.count }, (_, index) => ({ id: t.tenant.userAt(index).id, index }));
+  t.tenant.users().map((user, index) => ({ id: user.id, index }));
 
 describe('photo sync off: core attributes only, no photo request', () => {
   test.each([
@@ -83,7 +81,7 @@ describe('photo sync on', () => {
     expect(t.sim.counters.directValue).toBe(withPhoto.length);
     for (const { id } of withPhoto) {
       const photo = t.tenant.photoOf(id)!;
-      const blob = await t.services.photos.read(id);
+      const blob = await t.services.photoBlobs.read(id);
       expect(blob?.bytes.equals(photo.bytes)).toBe(true);
       expect(blob?.contentType).toBe(photo.contentType);
       const stored = await record(id);
@@ -138,7 +136,7 @@ describe('photo sync on', () => {
     expect(after.get(changed.id)).not.toBe(before.get(changed.id));
     for (const [name, etag] of after) if (name !== changed.id) expect(etag).toBe(before.get(name));
     expect(
-      (await t.services.photos.read(changed.id))?.bytes.equals(t.tenant.photoOf(changed.id)!.bytes),
+      (await t.services.photoBlobs.read(changed.id))?.bytes.equals(t.tenant.photoOf(changed.id)!.bytes),
     ).toBe(true);
     const removedRecord = await record(removed.id);
     expect(removedRecord.lastResult).toBe('removed');
@@ -296,7 +294,7 @@ describe('queue delivery', () => {
     const after = await t.services.runs.get(run.runId);
     expect(after?.photos.updated).toBe(run.photos.updated + 1);
     expect(after?.photos.unchanged).toBe(run.photos.unchanged + 0);
-    expect((await t.services.photos.read(user.id))?.bytes.equals(t.tenant.photoOf(user.id)!.bytes)).toBe(
+    expect((await t.services.photoBlobs.read(user.id))?.bytes.equals(t.tenant.photoOf(user.id)!.bytes)).toBe(
       true,
     );
     expect(t.logEvents('photoJobRepeated').some((entry) => entry.jobId === 'extra-1')).toBe(true);

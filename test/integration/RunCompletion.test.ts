@@ -30,8 +30,7 @@ afterEach(() => {
 });
 
 const counts = (partial: Partial<OutcomeCounts>): OutcomeCounts => ({ ...emptyCounts(), ...partial });
-const tenantIds = (): string[] =>
-  Array.from({ length: t.tenant.count }, (_, index) => t.tenant.userAt(index).id);
+const tenantIds = (): string[] => t.tenant.users().map((user) => user.id);
 
 /** A run as the planner leaves it after listing: `users` listed, `jobs` photo jobs enqueued. */
 async function plannedRun(users: number, jobs: number): Promise<string> {

@@ -4,16 +4,18 @@ import { join, resolve } from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import { OutboundRequests } from '../helpers/OutboundRequests';
 import { createServices, getServices, useServices } from '../../src/app/AppServices';
-import { ConfigError, loadConfig } from '../../src/config/AppConfig';
+import { loadConfig } from '../../src/config/AppConfig';
+import { ConfigError } from '../../src/config/ConfigError';
 import { healthHandler } from '../../src/functions/health';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { syncHandler } from '../../src/functions/sync';
 import { HttpRequest } from '@azure/functions';
 
 /**
- * A missing or malformed setting stops start-up with a message naming the key (SPEC §5): in the
- * deployed app, every invocation fails with that message (health answers 503 and logs it); the
- * local host exits with it. Nothing is contacted first, and no secret value is echoed.
+ * A missing or malformed setting stops start-up with a message naming the key (docs/design.md,
+ * "Configuration"): in the deployed app, every invocation fails with that message (health answers
+ * 503 and logs it); the local host exits with it. Nothing is contacted first, and no secret value
+ * is echoed.
  */
 
 // Valid except where a case says otherwise; the storage account is a loopback port nobody listens on.

@@ -48,7 +48,7 @@ afterAll(async () => {
 /** Blob ETags: a blob rewritten with the same bytes still gets a new ETag. */
 async function blobEtags(): Promise<Map<string, string>> {
   const etags = new Map<string, string>();
-  for await (const blob of t.services.storage.photos.listBlobsFlat())
+  for await (const blob of t.services.storage.photoContainer.listBlobsFlat())
     etags.set(blob.name, String(blob.properties.etag));
   return etags;
 }

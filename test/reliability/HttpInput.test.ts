@@ -12,7 +12,7 @@ import { useServices, type AppServices } from '../../src/app/AppServices';
 
 /**
  * Bad HTTP input: wrong methods, bodies that are not the settings, ids that are neither object ids
- * nor user principal names, callers without the admin role. Every answer is a 4xx with SPEC §4's
+ * nor user principal names, callers without the admin role. Every answer is a 4xx with the API's
  * error JSON and no stack trace; nothing changes; a refused id reaches neither Graph nor storage.
  */
 
@@ -392,7 +392,7 @@ test('an unexpected failure → 500 with the error JSON, details only in the log
 });
 
 // Last in the file, so it sees every refusal above.
-test("every refusal of this file had SPEC §4's error JSON and no stack trace", () => {
+test("every refusal of this file had the API's error JSON and no stack trace", () => {
   expect(errorAnswers.length).toBeGreaterThan(50);
   for (const { what, response } of errorAnswers) {
     const body = response.jsonBody as { error?: { code?: unknown; message?: unknown } };

@@ -15,10 +15,10 @@ import { settingsHandler } from '../../src/functions/settings';
 import { describeConfig } from '../../src/config/AppConfig';
 
 /**
- * SPEC §3 and §7: the photo container is private, no log line carries a token, secret, connection
- * string or photo byte, and the app talks to nobody but Graph's root and its own storage account.
- * One environment, watched from its first request: full runs with faults on the way (so error
- * paths log too) and the API's read routes.
+ * docs/design.md, "Logs" and "Privacy": the photo container is private, no log line carries a
+ * token, secret, connection string or photo byte, and the app talks to nobody but Graph's root and
+ * its own storage account. One environment, watched from its first request: full runs with faults
+ * on the way (so error paths log too) and the API's read routes.
  */
 
 let t: TestEnvironment;
@@ -189,13 +189,15 @@ describe('the photo container', () => {
     expect([403, 404, 409]).toContain(listing.status);
     expect(await listing.text()).not.toContain(userId);
     // The key works: the refusal is about anonymity, not a wrong URL.
-    expect((await t.services.photos.read(userId))?.bytes.equals(t.tenant.photoOf(userId)!.bytes)).toBe(true);
-    expect((await t.services.storage.photos.getAccessPolicy()).blobPublicAccess).toBeUndefined();
+    expect((await t.services.photoBlobs.read(userId))?.bytes.equals(t.tenant.photoOf(userId)!.bytes)).toBe(
+      true,
+    );
+    expect((await t.services.storage.photoContainer.getAccessPolicy()).blobPublicAccess).toBeUndefined();
   });
 
   test('holds only blobs named by user object ids', async () => {
     const ids = new Set(tenantUserIds(t));
-    for await (const name of t.services.photos.names()) expect(ids.has(name)).toBe(true);
+    for await (const name of t.services.photoBlobs.names()) expect(ids.has(name)).toBe(true);
     expect(usersWithoutPhoto(t).length).toBeGreaterThan(0);
   });
 });

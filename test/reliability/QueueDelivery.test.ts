@@ -124,7 +124,7 @@ test(`a job that keeps failing goes to the poison queue after ${MAX_DEQUEUE_COUN
   t.tenant.changePhoto(withPhoto[9]);
   const before = await storedStates(t);
   interceptor.intercept(
-    t.services.photos,
+    t.services.photoBlobs,
     'write',
     (original: PhotoBlobStore['write']) => async (userId, photo) => {
       if (userId === broken)

@@ -65,7 +65,7 @@ test('a record write fails after the blob was written: the job is delivered agai
     ) {
       atFailure = new Map();
       for (const { userId } of updates) {
-        const blob = await t.services.photos.read(userId);
+        const blob = await t.services.photoBlobs.read(userId);
         atFailure.set(userId, {
           blob: blob === undefined ? undefined : sha256(blob.bytes),
           record: (await t.services.identities.get(userId))?.photoSha256 || undefined,
@@ -163,7 +163,7 @@ test('Azurite stops in the middle of a run and starts again: the interrupted job
   let restarted: Promise<void> | undefined;
   // Right after the first blob write of the run, storage goes away...
   interceptor.intercept(
-    t.services.photos,
+    t.services.photoBlobs,
     'write',
     (original: PhotoBlobStore['write']) => async (userId, photo) => {
       await original(userId, photo);

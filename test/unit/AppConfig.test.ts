@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config/AppConfig';
+import { loadConfig } from '../../src/config/AppConfig';
+import { ConfigError } from '../../src/config/ConfigError';
 
 test('defaults: local Azurite, Graph v1.0, every 4 hours, 7 days', () => {
   const config = loadConfig({});

@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { GraphSimulator } from '../../dev/simulator/GraphSimulator';
 import { makeJpeg, makePng } from '../../dev/simulator/SampleImages';
 import { SimulatedTenant } from '../../dev/simulator/SimulatedTenant';
-import { trustCertificate } from '../../dev/simulator/TrustCertificate';
+import { trustCertificate } from '../../dev/simulator/trustCertificate';
 
 const USER_COUNT = 45;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);

@@ -3,7 +3,7 @@ import { emptyCounts } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import type { PhotoJobUser } from '../../src/storage/IdentityStore';
-import { planRun, type PlannerDeps } from '../../src/sync/Planner';
+import { planRun, type PlannerDeps } from '../../src/sync/planRun';
 import { SyncLog } from '../../src/sync/SyncLog';
 
 /**

@@ -1,8 +1,8 @@
 import { isValidUserId } from '../../src/domain/UserId';
 import { parsePhotoJob } from '../../src/domain/PhotoJob';
-import { chunks } from '../../src/domain/Chunks';
+import { chunks } from '../../src/domain/chunks';
 
-describe('user ids (SPEC §4)', () => {
+describe('user ids (docs/design.md, "HTTP API")', () => {
   test.each([
     '8f2c1a3e-4b5d-4e6f-9a0b-1c2d3e4f5a6b',
     '8F2C1A3E-4B5D-4E6F-9A0B-1C2D3E4F5A6B',

@@ -1,11 +1,13 @@
 import type { DirectoryUser } from '../graph/DirectoryUser';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
+import type { RunError } from '../domain/RunError';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { RunStore } from '../storage/RunStore';
-import { mapWithConcurrency } from './Concurrency';
+import { mapWithConcurrency } from './mapWithConcurrency';
+import { failPlanning, logPlanningFailed } from './failPlanning';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';
 
@@ -18,25 +20,22 @@ export interface PlannerDeps {
   now?: () => Date;
 }
 
-/** Why a listing broke off: the run's error. */
-type ListingError = { code: string; message: string };
-
 type FetchedPage =
-  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: ListingError };
+  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: RunError };
 
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
 
 /**
- * Plans one run (SPEC §2.1) in two streaming passes. First it pages through the directory and
- * keeps each user's core attributes, fetching a page while the one before is stored. Then — only
- * when photo sync is active — it reads back the ids of the users it stored, in table order, and
- * enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's records in
- * one key-range query. After a whole listing, users it no longer lists who still have a stored
- * photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed. Neither
- * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks
- * off marks the run `failed` with the reason; users not listed are left exactly as they are, and
- * those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
+ * Plans one run (docs/design.md, "Planning") in two streaming passes. First it pages through the
+ * directory and keeps each user's core attributes, fetching a page while the one before is stored.
+ * Then — only when photo sync is active — it reads back the ids of the users it stored, in table
+ * order, and enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's
+ * records in one key-range query. After a whole listing, users it no longer lists who still have a
+ * stored photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed.
+ * Neither pass holds more than two pages: memory does not grow with the tenant. A listing that
+ * breaks off marks the run `failed` with the reason; users not listed are left exactly as they are,
+ * and those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
  * any of their jobs to arrive.
  */
 export async function planRun(
@@ -58,13 +57,12 @@ export async function planRun(
     // Storage failed under the planner. Planning is not retried (a second pass would count users
     // twice): the run ends as failed once its enqueued jobs are done, and the error is thrown on.
     const reason = error instanceof Error ? error.message : String(error);
-    deps.log.write('error', 'runPlanningFailed', { runId: run.runId, errorCode: 'storageError', reason });
-    await deps.runs
-      .finishPlanning(run.runId, {
-        code: 'planningFailed',
-        message: `Planning stopped: storage failed (${reason}).`,
-      })
-      .catch(() => undefined);
+    await failPlanning(
+      deps,
+      run.runId,
+      { code: 'planningFailed', message: `Planning stopped: storage failed (${reason}).` },
+      'storage',
+    ).catch(() => undefined);
     throw error;
   }
 
@@ -86,7 +84,7 @@ export async function planRun(
     }
   }
 
-  async function listPages(): Promise<ListingError | undefined> {
+  async function listPages(): Promise<RunError | undefined> {
     const pages = deps.listUserPages()[Symbol.asyncIterator]();
     // The next page is on its way while this one is stored: two pages in memory at most.
     for (let next = fetchPage(pages); ;) {
@@ -110,15 +108,13 @@ export async function planRun(
       return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
     } catch (error) {
       const cause = classifyThrown(error);
-      const listingError = {
+      const listingError: RunError = {
         code: 'listUsersFailed',
-        message: `Listing users in Microsoft Graph failed: ${cause.message} Users not listed were left as they are.`,
+        message:
+          `Listing users in Microsoft Graph failed: ${cause.message} ` +
+          'Users not listed were left as they are.',
       };
-      deps.log.write('error', 'runPlanningFailed', {
-        runId: run.runId,
-        errorCode: cause.code,
-        reason: listingError.message,
-      });
+      logPlanningFailed(deps.log, run.runId, listingError, cause.code);
       return { kind: 'failed', error: listingError };
     }
   }

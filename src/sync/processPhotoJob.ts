@@ -15,13 +15,13 @@ import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
 import type { RunStore } from '../storage/RunStore';
 import type { SettingsStore } from '../storage/SettingsStore';
-import { mapWithConcurrency } from './Concurrency';
+import { mapWithConcurrency } from './mapWithConcurrency';
 import type { SyncLog } from './SyncLog';
 
 export interface PhotoWorkerDeps {
   graph: Pick<PhotoGraph, 'getMetadata' | 'download'>;
   identities: IdentityStore;
-  photos: PhotoBlobStore;
+  photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
   settings: SettingsStore;
@@ -48,10 +48,11 @@ const REASONS: Record<PhotoDecision['outcome'], string> = {
 };
 
 /**
- * Checks the photos of one job's users (SPEC §2.2): metadata for all in one `$batch`, a download
- * only where the ETag changed or the recheck is due, the blob written before the record. A user's
- * failure is recorded as that user's outcome and touches nothing else; only a storage fault throws,
- * so the queue delivers the job again — which is harmless, as every step is idempotent.
+ * Checks the photos of one job's users (docs/design.md, "Photo jobs"): metadata for all in one
+ * `$batch`, a download only where the ETag changed or the recheck is due, the blob written before
+ * the record. A user's failure is recorded as that user's outcome and touches nothing else; only a
+ * storage fault throws, so the queue delivers the job again — which is harmless, as every step is
+ * idempotent.
  */
 export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
   const now = deps.now ?? (() => new Date());
@@ -79,8 +80,8 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
 
   // Blobs first: a record never names bytes that were not written.
   await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
-    if (decision.action === 'writePhoto') await deps.photos.write(userId, decision.photo);
-    if (decision.action === 'deletePhoto') await deps.photos.delete(userId);
+    if (decision.action === 'writePhoto') await deps.photoBlobs.write(userId, decision.photo);
+    if (decision.action === 'deletePhoto') await deps.photoBlobs.delete(userId);
   });
   const checkedAt = now();
   await deps.identities.writePhotoFields(

@@ -8,7 +8,7 @@ export interface NaiveSyncDeps {
   /** The app's Graph SDK client: same middleware, retries and connection handling as ours. */
   client: Client;
   identities: IdentityStore;
-  photos: PhotoBlobStore;
+  photoBlobs: PhotoBlobStore;
   /** Users in flight at once. */
   concurrency: number;
   timeoutMs: number;
@@ -84,7 +84,7 @@ async function syncUser(
   if (isPhotoError(photo)) return 'failed';
   if (photo.sha256 === stored) return 'unchanged';
   const at = new Date().toISOString();
-  await deps.photos.write(userId, photo);
+  await deps.photoBlobs.write(userId, photo);
   await deps.identities.writePhotoFields([
     {
       userId,

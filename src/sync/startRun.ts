@@ -18,7 +18,8 @@ export async function startRun(
     photoSyncActive: run.photoSyncActive,
     reason: run.photoSyncActive
       ? 'userPhotos and syncUserPhotos are on'
-      : `photo sync off (userPhotos=${settings.userPhotos}, syncUserPhotos=${settings.syncUserPhotos}): core attributes only`,
+      : `photo sync off (userPhotos=${settings.userPhotos}, ` +
+        `syncUserPhotos=${settings.syncUserPhotos}): core attributes only`,
   });
   return run;
 }

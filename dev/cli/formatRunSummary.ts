@@ -1,6 +1,6 @@
 import { PHOTO_OUTCOMES } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
-import type { FailureGroup } from './FailedUsers';
+import type { FailureGroup } from './failedUsersOfRun';
 
 function duration(run: Run): string {
   if (run.finishedAt === null) return 'unfinished';

@@ -1,9 +1,9 @@
-import type { PhotoError } from '../domain/PhotoError';
+import { storedPhotoError } from '../storage/storedPhotoError';
 import type { UserEntity } from '../storage/IdentityStore';
 
 export type PhotoStatus = 'present' | 'none' | 'unknown';
 
-/** A user as the API shows it (SPEC §4): core attributes and the photo's state. */
+/** A user as the API shows it (docs/design.md, "HTTP API"): core attributes and the photo's state. */
 export function userView(entity: UserEntity): Record<string, unknown> {
   const text = (value: string | undefined): string | null =>
     value === undefined || value === '' ? null : value;
@@ -13,9 +13,6 @@ export function userView(entity: UserEntity): Record<string, unknown> {
     : entity.lastResult === 'noPhoto' || entity.lastResult === 'removed'
       ? 'none'
       : 'unknown';
-  const lastError: PhotoError | null = entity.lastErrorCode
-    ? ({ code: entity.lastErrorCode, message: entity.lastErrorMessage ?? '' } as PhotoError)
-    : null;
   return {
     id: entity.rowKey,
     displayName: text(entity.displayName),
@@ -32,7 +29,7 @@ export function userView(entity: UserEntity): Record<string, unknown> {
       lastResult: entity.lastResult ?? null,
       lastCheckedAt: text(entity.lastCheckedAt),
       lastChangedAt: text(entity.lastChangedAt),
-      lastError,
+      lastError: storedPhotoError(entity.lastErrorCode, entity.lastErrorMessage),
     },
   };
 }
