@@ -4,6 +4,8 @@ import type { PhotoOutcome } from '../domain/PhotoOutcome';
 import type { DirectoryUser } from '../graph/DirectoryUser';
 import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
+import type { IdentityRecord } from '../domain/IdentityRecord';
+import { identityRecordOf } from './identityRecordOf';
 import { isObjectId } from '../domain/UserId';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
 
@@ -132,7 +134,7 @@ export interface PhotoJobUser {
 }
 
 export interface UserPage {
-  users: UserEntity[];
+  users: IdentityRecord[];
   next: string | null;
 }
 
@@ -213,8 +215,12 @@ export class IdentityStore {
   }
 
   /** By object id (a point read) or by user principal name (a query). */
-  async find(userId: string): Promise<UserEntity | undefined> {
-    return isObjectId(userId) ? this.get(userId.toLowerCase()) : this.findByPrincipalName(userId);
+  /** The record an object id or a user principal name names, read back for the API. */
+  async find(userId: string): Promise<IdentityRecord | undefined> {
+    const entity = isObjectId(userId)
+      ? await this.get(userId.toLowerCase())
+      : await this.findByPrincipalName(userId);
+    return entity === undefined ? undefined : identityRecordOf(entity);
   }
 
   async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
@@ -237,9 +243,8 @@ export class IdentityStore {
       .byPage({ maxPageSize: options.top, continuationToken: options.next });
     // A filtered query may answer with an empty page and a continuation: keep reading until a user shows.
     for await (const page of pages) {
-      const users = page as Array<TableEntityResult<UserEntity>>;
-      if (users.length > 0 || page.continuationToken === undefined)
-        return { users, next: page.continuationToken ?? null };
+      if (page.length > 0 || page.continuationToken === undefined)
+        return { users: page.map(identityRecordOf), next: page.continuationToken ?? null };
     }
     return { users: [], next: null };
   }
