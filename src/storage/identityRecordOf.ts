@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IdentityRecord } from '../domain/IdentityRecord';
 import { PHOTO_OUTCOMES } from '../domain/PhotoOutcome';
-import type { UserEntity } from './IdentityStore';
+import type { UserEntity } from './UserEntity';
 import { storedPhotoError } from './storedPhotoError';
 
 /** Table Storage keeps no null: absent text is absent or ''. */

@@ -1,7 +1,7 @@
 import { sha256 } from '../helpers/Invariants';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { photoWorkerHandler } from '../../src/functions/photoWorker';
-import type { UserEntity } from '../../src/storage/IdentityStore';
+import type { UserEntity } from '../../src/storage/UserEntity';
 
 let t: TestEnvironment;
 
