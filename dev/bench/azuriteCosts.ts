@@ -11,8 +11,7 @@ import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { chunks } from '../../src/domain/chunks';
 import { MAX_USERS_PER_JOB } from '../../src/domain/PhotoJob';
 import { USERS_PAGE_SIZE } from '../../src/graph/listUserPages';
-import { IdentityStore } from '../../src/storage/IdentityStore';
-import { partitionOf } from '../../src/storage/UserEntity';
+import { IdentityStore, partitionOf } from '../../src/storage/IdentityStore';
 import { TABLES } from '../../src/storage/StorageNames';
 import { Azurite } from '../azurite/Azurite';
 

@@ -21,17 +21,17 @@ export async function failedUsersOfRun(identities: IdentityStore, runId: string)
   do {
     const page = await identities.list({ top: PAGE_SIZE, result: 'failed', next });
     for (const user of page.users) {
-      if (user.photo.lastRunId !== runId) continue;
-      const code = user.photo.lastError?.code ?? 'unknown';
+      if (user.lastRunId !== runId) continue;
+      const code = user.lastErrorCode || 'unknown';
       const group = groups.get(code) ?? {
         code,
         users: 0,
-        message: user.photo.lastError?.message ?? '',
+        message: user.lastErrorMessage ?? '',
         examples: [],
       };
       group.users += 1;
       if (group.examples.length < EXAMPLES_PER_CODE)
-        group.examples.push(user.userPrincipalName ?? user.userId);
+        group.examples.push(user.userPrincipalName || user.rowKey);
       groups.set(code, group);
     }
     next = page.next ?? undefined;

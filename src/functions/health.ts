@@ -2,8 +2,29 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
-import { graphReachable } from '../graph/graphReachable';
-import { storageReachable } from '../storage/storageReachable';
+
+const CHECK_TIMEOUT_MS = 5_000;
+// Anonymous callers must not be able to turn this route into a stream of Graph requests.
+const GRAPH_CHECK_TTL_MS = 60_000;
+let graphCheck: { at: number; reachable: Promise<boolean> } | undefined;
+
+async function withTimeout(check: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      check.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function handleHealth(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
@@ -17,15 +38,32 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
         reason: error instanceof Error ? error.message : String(error),
       }),
     );
-    return jsonResponse(
-      { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } },
-      { status: 503 },
-    );
+    return {
+      status: 503,
+      jsonBody: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } },
+    };
   }
-  const [storage, graph] = await Promise.all([
-    storageReachable(services),
-    graphReachable(services.graphClient),
-  ]);
+  const storage = await withTimeout(
+    Promise.all([
+      services.settings.read(),
+      services.storage.queues.photoJobs.getProperties(),
+      services.storage.photoContainer.getProperties(),
+    ]),
+  );
+  if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {
+    graphCheck = {
+      at: Date.now(),
+      reachable: withTimeout(
+        services.graphClient
+          .api('/users')
+          .top(1)
+          .select('id')
+          .option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS))
+          .get(),
+      ),
+    };
+  }
+  const graph = await graphCheck.reachable;
   const healthy = storage && graph;
   return jsonResponse(
     {

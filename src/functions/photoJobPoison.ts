@@ -3,7 +3,7 @@ import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parsePhotoJob } from '../domain/PhotoJob';
 import { countOutcomes } from '../domain/PhotoOutcome';
-import { photoFields } from '../storage/UserEntity';
+import { photoFields } from '../storage/IdentityStore';
 import { SyncLog } from '../sync/SyncLog';
 
 /**

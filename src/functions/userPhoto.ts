@@ -16,16 +16,16 @@ async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> 
   requireMethod(request, ['GET']);
   const { identities, photoBlobs } = await getServices();
   const user = await requireStoredUser(request, identities);
-  if (user.photo.sha256 === null)
+  if (!user.photoSha256)
     throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
   // Answered from the record when the client has it already: no blob read.
-  if (etagMatches(request.headers.get('if-none-match'), `"${user.photo.sha256}"`)) {
-    return { status: 304, headers: { ETag: `"${user.photo.sha256}"`, 'Cache-Control': 'private, no-cache' } };
+  if (etagMatches(request.headers.get('if-none-match'), `"${user.photoSha256}"`)) {
+    return { status: 304, headers: { ETag: `"${user.photoSha256}"`, 'Cache-Control': 'private, no-cache' } };
   }
-  const blob = await photoBlobs.read(user.userId);
+  const blob = await photoBlobs.read(user.rowKey);
   if (blob === undefined)
     throw new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
-  const sha256 = blob.sha256 || user.photo.sha256;
+  const sha256 = blob.sha256 || user.photoSha256;
   return {
     status: 200,
     body: blob.bytes,

@@ -8,7 +8,7 @@ async function handleUserPhotoLog(request: HttpRequest): Promise<HttpResponseIni
   requireMethod(request, ['GET']);
   const { identities, events } = await getServices();
   const user = await requireStoredUser(request, identities);
-  return jsonResponse({ events: await events.recent(user.userId) });
+  return jsonResponse({ events: await events.recent(user.rowKey) });
 }
 
 /** `GET /api/users/{userId}/photo/log`: the user's recent photo events, newest first. */

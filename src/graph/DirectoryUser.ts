@@ -1,8 +1,12 @@
-import type { CoreAttributes } from '../domain/IdentityRecord';
-
-/** A user as the planner lists them (docs/design.md, "Planning"): the object id and core attributes. */
-export interface DirectoryUser extends CoreAttributes {
+/** The core attributes the planner keeps for every user (docs/design.md, "Planning"). */
+export interface DirectoryUser {
   id: string;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mail: string | null;
+  userPrincipalName: string | null;
+  accountEnabled: boolean | null;
 }
 
 export const CORE_ATTRIBUTES: ReadonlyArray<keyof DirectoryUser> = [

@@ -1,14 +1,13 @@
 import type { HttpRequest } from '@azure/functions';
-import type { IdentityRecord } from '../domain/IdentityRecord';
-import type { IdentityStore } from '../storage/IdentityStore';
+import type { IdentityStore, UserEntity } from '../storage/IdentityStore';
 import { HttpError } from './HttpError';
 import { requireUserId } from './requireUserId';
 
 /** The identity record the route's `{userId}` names (object id or UPN); 400 if malformed, 404 if unknown. */
 export async function requireStoredUser(
   request: HttpRequest,
-  identities: Pick<IdentityStore, 'find'>,
-): Promise<IdentityRecord> {
+  identities: IdentityStore,
+): Promise<UserEntity> {
   const user = await identities.find(requireUserId(request));
   if (user === undefined)
     throw new HttpError(

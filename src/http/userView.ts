@@ -1,33 +1,35 @@
-import type { IdentityRecord } from '../domain/IdentityRecord';
+import { storedPhotoError } from '../storage/storedPhotoError';
+import type { UserEntity } from '../storage/IdentityStore';
 
 export type PhotoStatus = 'present' | 'none' | 'unknown';
 
 /** A user as the API shows it (docs/design.md, "HTTP API"): core attributes and the photo's state. */
-export function userView(record: IdentityRecord): Record<string, unknown> {
-  const { photo } = record;
-  const status: PhotoStatus =
-    photo.sha256 !== null
-      ? 'present'
-      : photo.lastResult === 'noPhoto' || photo.lastResult === 'removed'
-        ? 'none'
-        : 'unknown';
+export function userView(entity: UserEntity): Record<string, unknown> {
+  const text = (value: string | undefined): string | null =>
+    value === undefined || value === '' ? null : value;
+  const present = Boolean(entity.photoSha256);
+  const status: PhotoStatus = present
+    ? 'present'
+    : entity.lastResult === 'noPhoto' || entity.lastResult === 'removed'
+      ? 'none'
+      : 'unknown';
   return {
-    id: record.userId,
-    displayName: record.displayName,
-    givenName: record.givenName,
-    surname: record.surname,
-    mail: record.mail,
-    userPrincipalName: record.userPrincipalName,
-    accountEnabled: record.accountEnabled,
+    id: entity.rowKey,
+    displayName: text(entity.displayName),
+    givenName: text(entity.givenName),
+    surname: text(entity.surname),
+    mail: text(entity.mail),
+    userPrincipalName: text(entity.userPrincipalName),
+    accountEnabled: entity.accountEnabled ?? null,
     photo: {
       status,
-      sha256: photo.sha256,
-      contentType: photo.contentType,
-      bytes: photo.bytes,
-      lastResult: photo.lastResult,
-      lastCheckedAt: photo.lastCheckedAt,
-      lastChangedAt: photo.lastChangedAt,
-      lastError: photo.lastError,
+      sha256: present ? entity.photoSha256 : null,
+      contentType: present ? text(entity.photoContentType) : null,
+      bytes: present ? (entity.photoBytes ?? null) : null,
+      lastResult: entity.lastResult ?? null,
+      lastCheckedAt: text(entity.lastCheckedAt),
+      lastChangedAt: text(entity.lastChangedAt),
+      lastError: storedPhotoError(entity.lastErrorCode, entity.lastErrorMessage),
     },
   };
 }

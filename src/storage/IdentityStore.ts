@@ -1,13 +1,47 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
 import type { PhotoOutcome } from '../domain/PhotoOutcome';
 import type { DirectoryUser } from '../graph/DirectoryUser';
 import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
-import type { IdentityRecord } from '../domain/IdentityRecord';
-import { identityRecordOf } from './identityRecordOf';
 import { isObjectId } from '../domain/UserId';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
-import { coreFields, partitionOf, type EntityFields, type UserEntity } from './UserEntity';
+
+/** A user's identity record as stored: core attributes and photo state. Absent text is ''. */
+export interface UserEntity {
+  partitionKey: string;
+  rowKey: string;
+  displayName?: string;
+  givenName?: string;
+  surname?: string;
+  mail?: string;
+  userPrincipalName?: string;
+  /** `userPrincipalName` in lowercase: Entra compares UPNs case-insensitively, Table Storage does not. */
+  userPrincipalNameKey?: string;
+  accountEnabled?: boolean;
+  coreSyncedAt?: string;
+  photoSha256?: string;
+  photoEtag?: string;
+  photoContentType?: string;
+  photoBytes?: number;
+  photoVerifiedAt?: string;
+  lastResult?: PhotoOutcome;
+  lastRunId?: string;
+  lastCheckedAt?: string;
+  lastChangedAt?: string;
+  lastErrorCode?: string;
+  lastErrorMessage?: string;
+}
+
+type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
+
+/**
+ * Records are spread over 16 partitions by the first hex digit of the object id: a partition's
+ * throughput is limited, and one transaction can write many users of the same partition.
+ */
+export function partitionOf(userId: string): string {
+  return userId.charAt(0).toLowerCase();
+}
 
 function groupByPartition<T>(items: readonly T[], userIdOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -18,6 +52,68 @@ function groupByPartition<T>(items: readonly T[], userIdOf: (item: T) => string)
     groups.set(partitionKey, group);
   }
   return groups;
+}
+
+export function storedPhotoOf(entity: UserEntity | undefined): StoredPhoto {
+  if (entity === undefined || !entity.photoSha256) return {};
+  return {
+    sha256: entity.photoSha256,
+    etag: entity.photoEtag || undefined,
+    verifiedAt: entity.photoVerifiedAt ? new Date(entity.photoVerifiedAt) : undefined,
+  };
+}
+
+/** The fields one photo decision writes. A failure writes only its error: the stored photo stays. */
+export function photoFields(decision: PhotoDecision, runId: string, now: Date): EntityFields {
+  const at = now.toISOString();
+  const checked: EntityFields = {
+    lastResult: decision.outcome,
+    lastRunId: runId,
+    lastCheckedAt: at,
+    lastErrorCode: '',
+    lastErrorMessage: '',
+  };
+  switch (decision.action) {
+    case 'writePhoto':
+      return {
+        ...checked,
+        photoSha256: decision.photo.sha256,
+        photoEtag: decision.etag,
+        photoContentType: decision.photo.contentType,
+        photoBytes: decision.photo.bytes.length,
+        photoVerifiedAt: at,
+        lastChangedAt: at,
+      };
+    case 'keepEtag':
+      return { ...checked, photoEtag: decision.etag, photoVerifiedAt: at };
+    case 'deletePhoto':
+      return {
+        ...checked,
+        photoSha256: '',
+        photoEtag: '',
+        photoContentType: '',
+        photoBytes: 0,
+        photoVerifiedAt: '',
+        lastChangedAt: at,
+      };
+    case 'none':
+      return decision.outcome === 'failed'
+        ? { ...checked, lastErrorCode: decision.error.code, lastErrorMessage: decision.error.message }
+        : checked;
+  }
+}
+
+function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
+  return {
+    displayName: user.displayName ?? '',
+    givenName: user.givenName ?? '',
+    surname: user.surname ?? '',
+    mail: user.mail ?? '',
+    userPrincipalName: user.userPrincipalName ?? '',
+    userPrincipalNameKey: (user.userPrincipalName ?? '').toLowerCase(),
+    accountEnabled: user.accountEnabled ?? false,
+    coreSyncedAt: syncedAt,
+  };
 }
 
 const PHOTO_STATE_FIELDS = [
@@ -36,7 +132,7 @@ export interface PhotoJobUser {
 }
 
 export interface UserPage {
-  users: IdentityRecord[];
+  users: UserEntity[];
   next: string | null;
 }
 
@@ -117,12 +213,8 @@ export class IdentityStore {
   }
 
   /** By object id (a point read) or by user principal name (a query). */
-  /** The record an object id or a user principal name names, read back for the API. */
-  async find(userId: string): Promise<IdentityRecord | undefined> {
-    const entity = isObjectId(userId)
-      ? await this.get(userId.toLowerCase())
-      : await this.findByPrincipalName(userId);
-    return entity === undefined ? undefined : identityRecordOf(entity);
+  async find(userId: string): Promise<UserEntity | undefined> {
+    return isObjectId(userId) ? this.get(userId.toLowerCase()) : this.findByPrincipalName(userId);
   }
 
   async findByPrincipalName(userPrincipalName: string): Promise<UserEntity | undefined> {
@@ -145,8 +237,9 @@ export class IdentityStore {
       .byPage({ maxPageSize: options.top, continuationToken: options.next });
     // A filtered query may answer with an empty page and a continuation: keep reading until a user shows.
     for await (const page of pages) {
-      if (page.length > 0 || page.continuationToken === undefined)
-        return { users: page.map(identityRecordOf), next: page.continuationToken ?? null };
+      const users = page as Array<TableEntityResult<UserEntity>>;
+      if (users.length > 0 || page.continuationToken === undefined)
+        return { users, next: page.continuationToken ?? null };
     }
     return { users: [], next: null };
   }

@@ -1,7 +1,7 @@
 import { newRunId } from '../../src/domain/Run';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
 import { chunks } from '../../src/domain/chunks';
-import { partitionOf } from '../../src/storage/UserEntity';
+import { partitionOf } from '../../src/storage/IdentityStore';
 import { StorageOpCounter } from '../../dev/bench/StorageOpCounter';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 

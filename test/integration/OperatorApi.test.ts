@@ -9,7 +9,7 @@ import { userPhotoLogHandler } from '../../src/functions/userPhotoLog';
 import { usersHandler } from '../../src/functions/users';
 import { newRunId, type Run } from '../../src/domain/Run';
 import type { SimulatedUser } from '../../dev/simulator/SimulatedTenant';
-import type { UserEntity } from '../../src/storage/UserEntity';
+import type { UserEntity } from '../../src/storage/IdentityStore';
 
 /**
  * The operator's read side of the API (docs/design.md, "HTTP API"), through the exported handlers
