@@ -40,7 +40,7 @@ const trigger = queueTrigger('runRequests', parseRunRequest, async (request, con
     );
     return;
   }
-  await planRun(run, plannerDeps(services, context));
+  await planRun(run, plannerDeps(services, context), { allowRemovals: request.allowRemovals });
 });
 
 export const runRequestsHandler = trigger.handler;

@@ -4,12 +4,15 @@ import type { PhotoError } from '../domain/PhotoError';
 import { PHOTO_OUTCOMES, type PhotoOutcome } from '../domain/PhotoOutcome';
 import { newestFirstKey, runIdTime } from '../domain/Run';
 import { storedPhotoError } from './storedPhotoError';
+import { REMOVAL_REASONS, type RemovalReason } from '../domain/RemovalReason';
 
 /** One entry of a user's photo log (`GET /api/users/{userId}/photo/log`, docs/design.md). */
 export interface PhotoEvent {
   at: string;
   runId: string;
   result: PhotoOutcome;
+  /** Why a photo was removed without Graph's word for it (outOfScope, departed, purged); else null. */
+  reason: RemovalReason | null;
   error: PhotoError | null;
 }
 
@@ -17,6 +20,8 @@ const PhotoEventEntitySchema = z.object({
   at: z.string(),
   runId: z.string(),
   result: z.enum(PHOTO_OUTCOMES),
+  /** Absent on events from before removal reasons. */
+  reason: z.union([z.literal(''), z.enum(REMOVAL_REASONS)]).default(''),
   errorCode: z.string(),
   errorMessage: z.string(),
 });
@@ -40,6 +45,7 @@ export class PhotoEventStore {
         at: event.at,
         runId: event.runId,
         result: event.result,
+        reason: event.reason ?? '',
         errorCode: event.error?.code ?? '',
         errorMessage: event.error?.message ?? '',
       },
@@ -58,6 +64,7 @@ export class PhotoEventStore {
           at: row.at,
           runId: row.runId,
           result: row.result,
+          reason: row.reason === '' ? null : row.reason,
           error: storedPhotoError(row.errorCode, row.errorMessage),
         };
       });

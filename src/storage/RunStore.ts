@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Run, RunTrigger } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
+import type { RunWarning } from '../domain/RunWarning';
 import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoalescer';
 import { JobMarkerPruner } from './JobMarkerPruner';
 import { RunEntityWriter } from './RunEntityWriter';
@@ -54,9 +55,18 @@ export class RunStore {
     }));
   }
 
-  /** Planning has ended, listing every user or failing midway; the run may be finished now. */
-  async finishPlanning(runId: string, error?: RunError): Promise<Run | undefined> {
+  /**
+   * Planning has ended, listing every user or failing midway, with what it noted (warnings, users
+   * skipped); the run may be finished now.
+   */
+  async finishPlanning(
+    runId: string,
+    error?: RunError,
+    notes: { warnings: RunWarning[]; skipped: number } = { warnings: [], skipped: 0 },
+  ): Promise<Run | undefined> {
     return this.writer.change(runId, () => ({
+      skipped: notes.skipped,
+      warnings: JSON.stringify(notes.warnings),
       planningDone: true,
       planningFailed: error !== undefined,
       errorCode: error?.code ?? '',

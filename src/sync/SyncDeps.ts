@@ -1,4 +1,5 @@
 import type { AppServices } from '../app/AppServices';
+import { listGroupMemberPages } from '../graph/listGroupMemberPages';
 import { listUserPages } from '../graph/listUserPages';
 import type { PlannerDeps } from './planRun';
 import type { PhotoWorkerDeps } from './processPhotoJob';
@@ -8,10 +9,15 @@ import { SyncLog, type Logger } from './SyncLog';
 export function plannerDeps(services: AppServices, logger: Logger): PlannerDeps {
   return {
     listUserPages: () => listUserPages(services.graphClient, services.graphTimeoutMs),
+    listMemberPages: (groupId) =>
+      listGroupMemberPages(services.graphClient, groupId, services.graphTimeoutMs),
     identities: services.identities,
     runs: services.runs,
+    settings: services.settings,
+    scope: services.scope,
     photoJobs: services.photoJobs,
     log: new SyncLog(logger),
+    removalLimit: services.config.removalLimit,
   };
 }
 
