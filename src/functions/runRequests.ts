@@ -3,7 +3,8 @@ import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
 import { planRun } from '../sync/planRun';
-import { plannerDeps } from '../sync/SyncDeps';
+import { planPurge } from '../sync/PurgePlanner';
+import { plannerDeps, purgePlannerDeps } from '../sync/SyncDeps';
 import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';
 
@@ -25,6 +26,11 @@ const trigger = queueTrigger('runRequests', parseRunRequest, async (request, con
       runId: run.runId,
       reason: 'this run was planned before (a repeated delivery)',
     });
+    return;
+  }
+  // A purge's planning can be repeated: an earlier delivery that died midway is simply finished.
+  if (run.trigger === 'purge') {
+    await planPurge(run, purgePlannerDeps(services, context));
     return;
   }
   if (Number(context.triggerMetadata?.dequeueCount ?? 1) > 1) {

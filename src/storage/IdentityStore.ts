@@ -212,6 +212,19 @@ export class IdentityStore {
     }
   }
 
+  /**
+   * The users a purge run removes photos from, in table order, a page of ids at a time: those with
+   * a stored photo and those this run already removed one from, so a planning repeated after a
+   * crash cuts the very same jobs.
+   */
+  async *listPurgeUsers(runId: string): AsyncGenerator<string[]> {
+    const filter = odata`photoSha256 gt ${''} or (lastRunId eq ${runId} and lastResult eq ${'removed'})`;
+    const pages = this.table
+      .listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey'] } })
+      .byPage({ maxPageSize: LIST_PAGE_SIZE });
+    for await (const page of pages) if (page.length > 0) yield page.map((entity) => entity.rowKey);
+  }
+
   async get(userId: string, select?: string[]): Promise<UserEntity | undefined> {
     return getOrUndefined(() =>
       this.table.getEntity<UserEntity>(

@@ -62,9 +62,14 @@ export class RunStore {
   async finishPlanning(
     runId: string,
     error?: RunError,
-    notes: { warnings: RunWarning[]; skipped: number } = { warnings: [], skipped: 0 },
+    notes: { warnings: RunWarning[]; skipped: number; planned?: { users: number; jobs: number } } = {
+      warnings: [],
+      skipped: 0,
+    },
   ): Promise<Run | undefined> {
     return this.writer.change(runId, () => ({
+      // A planning that may be repeated (a purge) counts its users and jobs here, once.
+      ...(notes.planned === undefined ? {} : { users: notes.planned.users, jobsTotal: notes.planned.jobs }),
       skipped: notes.skipped,
       warnings: JSON.stringify(notes.warnings),
       planningDone: true,

@@ -3,6 +3,7 @@ import { listGroupMemberPages } from '../graph/listGroupMemberPages';
 import { listUserPages } from '../graph/listUserPages';
 import type { PlannerDeps } from './planRun';
 import type { PhotoWorkerDeps } from './processPhotoJob';
+import type { PurgePlannerDeps } from './PurgePlanner';
 import { SyncLog, type Logger } from './SyncLog';
 
 /** Wires the plain sync modules to the process's services: the functions stay thin adapters. */
@@ -31,5 +32,14 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
     settings: services.settings,
     log: new SyncLog(logger),
     recheckDays: services.config.recheckDays,
+  };
+}
+
+export function purgePlannerDeps(services: AppServices, logger: Logger): PurgePlannerDeps {
+  return {
+    identities: services.identities,
+    runs: services.runs,
+    photoJobs: services.photoJobs,
+    log: new SyncLog(logger),
   };
 }
