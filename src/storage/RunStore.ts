@@ -6,6 +6,7 @@ import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoale
 import { JobMarkerPruner } from './JobMarkerPruner';
 import { RunEntityWriter } from './RunEntityWriter';
 import { RunIndex } from './RunIndex';
+import { RunRetention } from './RunRetention';
 import { newRunEntity, parseRunEntity, RUN_ROW, toRun } from './RunRows';
 import { getOrUndefined } from './StorageErrors';
 
@@ -18,6 +19,7 @@ export class RunStore {
   private readonly writer: RunEntityWriter;
   private readonly completions: JobCompletionCoalescer;
   private readonly pruner: JobMarkerPruner;
+  private readonly retention: RunRetention;
 
   constructor(
     private readonly runs: TableClient,
@@ -27,6 +29,7 @@ export class RunStore {
     this.writer = new RunEntityWriter(runs);
     this.completions = new JobCompletionCoalescer(this.writer);
     this.pruner = new JobMarkerPruner(runs, this.index);
+    this.retention = new RunRetention(runs, this.index);
   }
 
   async create(runId: string, trigger: RunTrigger, photoSyncActive: boolean, startedAt: Date): Promise<Run> {
@@ -77,6 +80,11 @@ export class RunStore {
       errorCode: error?.code ?? '',
       errorMessage: error?.message ?? '',
     }));
+  }
+
+  /** See RunRetention. */
+  pruneRunsStartedBefore(startedBefore: Date, maxRuns: number): Promise<{ runs: number; markers: number }> {
+    return this.retention.prune(startedBefore, maxRuns);
   }
 
   /** See JobMarkerPruner. */
