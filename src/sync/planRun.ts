@@ -182,7 +182,13 @@ export async function planRun(
     await enqueue(rest.length > 0 ? [rest] : [], 0);
     const tally = await removals.finish();
     skipped += tally.withheld.outOfScope;
-    const warnings = [scope.known ? undefined : scope.warning, tally.warning].filter(
+    const listingBrokeOff: RunWarning | undefined = options.departedWithPhoto
+      ? undefined
+      : {
+          code: 'listUsersFailed',
+          message: 'The user listing broke off: no photo was removed for scope or departure this run.',
+        };
+    const warnings = [scope.known ? undefined : scope.warning, listingBrokeOff, tally.warning].filter(
       (warning): warning is RunWarning => warning !== undefined,
     );
     for (const warning of warnings.filter((warning) => warning.code === 'removalLimitExceeded'))

@@ -96,6 +96,7 @@ test('a user listing that breaks off midway: no scope or departure removal, list
 
   expect(run.status).toBe('failed');
   expect(run.error?.code).toBe('listUsersFailed');
+  expect(run.warnings.map((warning) => warning.code)).toEqual(['listUsersFailed']);
   expect(run.photos.removed).toBe(0);
   expect(run.photos.unchanged).toBe(4);
   expectCountsAddUp(run);
