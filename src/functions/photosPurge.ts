@@ -5,8 +5,9 @@ import { isPhotoSyncActive } from '../domain/SyncSettings';
 import { requireAdmin } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { jsonResponse } from '../http/jsonResponse';
 import { readJsonBody } from '../http/readJsonBody';
-import { startRun } from '../sync/RunStarter';
+import { startRun } from '../sync/startRun';
 import { SyncLog } from '../sync/SyncLog';
 
 const purgeBodySchema = z.strictObject({ confirm: z.literal(true) });
@@ -36,11 +37,7 @@ async function handlePurge(request: HttpRequest, context: InvocationContext): Pr
     by: actor,
     reason: 'every stored photo is deleted (blobs and photo fields); records and history stay',
   });
-  return {
-    status: 202,
-    headers: { Location: `/api/runs/${run.runId}`, 'Cache-Control': 'no-store' },
-    jsonBody: { runId: run.runId },
-  };
+  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: `/api/runs/${run.runId}` } });
 }
 
 /**

@@ -127,7 +127,7 @@ test('a storage fault mid-purge: the job is delivered again and the purge comple
   const stored = await blobHashes(t);
   await t.setSettings(true, false);
   let deletes = 0;
-  interceptor.intercept(t.services.photos, 'delete', (original) => async (userId) => {
+  interceptor.intercept(t.services.photoBlobs, 'delete', (original) => async (userId) => {
     if (++deletes === 5)
       throw Object.assign(new Error('Simulated: blob service unreachable'), { statusCode: 503 });
     return original(userId);

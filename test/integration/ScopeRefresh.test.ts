@@ -1,7 +1,7 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { MethodInterceptor } from '../helpers/MethodInterceptor';
 import { tenantUserIds } from '../helpers/Invariants';
-import { listGroupMemberPages } from '../../src/graph/GroupDirectory';
+import { listGroupMemberPages } from '../../src/graph/listGroupMemberPages';
 import { refreshScope, type ScopeRefreshDeps } from '../../src/sync/ScopeRefresh';
 import { SyncLog } from '../../src/sync/SyncLog';
 
