@@ -41,6 +41,11 @@ param photoRecheckDays int = 7
 @maxValue(1000000)
 param photoRemovalLimit int = 500
 
+@description('PHOTO_HISTORY_DAYS: history older than this (the photo change feed, photo log, settings history, runs) is deleted.')
+@minValue(1)
+@maxValue(3650)
+param photoHistoryDays int = 90
+
 @description('PHOTO_QUEUE: the photo job queue; the app also uses <name>-poison, <name>-runs and <name>-runs-poison.')
 @minLength(3)
 @maxLength(51)
@@ -136,6 +141,7 @@ module api 'app/function-app.bicep' = {
     photoSyncSchedule: photoSyncSchedule
     photoRecheckDays: photoRecheckDays
     photoRemovalLimit: photoRemovalLimit
+    photoHistoryDays: photoHistoryDays
     photoQueueName: photoQueueName
     photoContainerName: photoContainerName
     maximumInstanceCount: maximumInstanceCount

@@ -20,6 +20,7 @@ export const CONFIG_KEYS = [
   'PHOTO_QUEUE',
   'PHOTO_CONTAINER',
   'PORT',
+  'PHOTO_HISTORY_DAYS',
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -39,6 +40,8 @@ export interface AppConfig {
   photoQueue: string;
   photoContainer: string;
   port: number;
+  /** `PHOTO_HISTORY_DAYS`: how long history (the photo change feed, among others) is kept. */
+  historyDays: number;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -153,6 +156,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     photoQueue: queueName(env, 'PHOTO_QUEUE', DEFAULT_PHOTO_QUEUE),
     photoContainer: containerName(env, 'PHOTO_CONTAINER', DEFAULT_PHOTO_CONTAINER),
     port: positiveNumber(env, 'PORT', 7071, { integer: true, max: 65535 }),
+    historyDays: positiveNumber(env, 'PHOTO_HISTORY_DAYS', 90, { integer: true, max: 3650 }),
   };
 }
 
@@ -171,5 +175,6 @@ export function describeConfig(config: AppConfig): Record<string, string> {
     removalLimit: String(config.removalLimit),
     queue: config.photoQueue,
     container: config.photoContainer,
+    historyDays: String(config.historyDays),
   };
 }

@@ -19,6 +19,12 @@ export function plannerDeps(services: AppServices, logger: Logger): PlannerDeps 
     photoJobs: services.photoJobs,
     log: new SyncLog(logger),
     removalLimit: services.config.removalLimit,
+    retention: {
+      events: services.events,
+      settings: services.settings,
+      runs: services.runs,
+      historyDays: services.config.historyDays,
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import type { ScopeStore } from '../storage/ScopeStore';
 import type { SettingsStore } from '../storage/SettingsStore';
 import { scopeFilter } from './ScopeFilter';
 import { jobRouter, RemovalPlan } from './ScopePlan';
+import { pruneHistory, type HistoryRetentionDeps } from './HistoryRetention';
 import { refreshScope, type ScopeRefreshDeps } from './ScopeRefresh';
 
 export interface PlannerDeps {
@@ -29,6 +30,8 @@ export interface PlannerDeps {
   log: SyncLog;
   /** PHOTO_REMOVAL_LIMIT: most photos one run removes for scope or departure. */
   removalLimit: number;
+  /** PHOTO_HISTORY_DAYS: what each planning prunes, in bounded work. */
+  retention: Omit<HistoryRetentionDeps, 'log'>;
   now?: () => Date;
 }
 
@@ -74,6 +77,7 @@ export async function planRun(
     const finished = await deps.runs.finishPlanning(run.runId, listingError, notes);
     if (finished !== undefined) deps.log.runSummary(finished);
     await pruneOldRuns();
+    await pruneHistory(run.runId, now(), { ...deps.retention, log: deps.log });
     return finished;
   } catch (error) {
     // Storage failed under the planner. Planning is not retried (a second pass would count users

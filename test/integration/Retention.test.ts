@@ -99,3 +99,9 @@ test('bounded work per run: a long backlog of old runs goes a few at a time', as
   await pruneHistory('second', NOW, deps);
   expect((await Promise.all(old.map((runId) => t.services.runs.get(runId)))).filter(Boolean)).toHaveLength(0);
 });
+
+test('each planning prunes: an old run is gone after the next sync', async () => {
+  const old = await runAt(new Date(Date.now() - 100 * DAY));
+  await t.runSync();
+  expect(await t.services.runs.get(old)).toBeUndefined();
+});

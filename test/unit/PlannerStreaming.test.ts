@@ -80,6 +80,12 @@ function recordingDeps(
       members: async function* () {},
     },
     removalLimit: 500,
+    retention: {
+      events: { pruneOlderThan: async () => 0 },
+      settings: { pruneHistoryOlderThan: async () => 0 },
+      runs: { pruneRunsStartedBefore: async () => ({ runs: 0, markers: 0 }) },
+      historyDays: 90,
+    },
     identities: {
       upsertCoreAttributes: async (users: readonly DirectoryUser[]) =>
         void events.push(`store ${users.length} users`),
