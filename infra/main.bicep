@@ -36,6 +36,16 @@ param photoSyncSchedule string = '0 0 */4 * * *'
 @maxValue(3650)
 param photoRecheckDays int = 7
 
+@description('PHOTO_REMOVAL_LIMIT: most photos one run removes for scope or departure; above it none (POST /api/sync {"allowRemovals": true} lifts it once).')
+@minValue(1)
+@maxValue(1000000)
+param photoRemovalLimit int = 500
+
+@description('PHOTO_HISTORY_DAYS: history older than this (the photo change feed, photo log, settings history, runs) is deleted.')
+@minValue(1)
+@maxValue(3650)
+param photoHistoryDays int = 90
+
 @description('PHOTO_QUEUE: the photo job queue; the app also uses <name>-poison, <name>-runs and <name>-runs-poison.')
 @minLength(3)
 @maxLength(51)
@@ -130,6 +140,8 @@ module api 'app/function-app.bicep' = {
     graphBaseUrl: graphBaseUrl
     photoSyncSchedule: photoSyncSchedule
     photoRecheckDays: photoRecheckDays
+    photoRemovalLimit: photoRemovalLimit
+    photoHistoryDays: photoHistoryDays
     photoQueueName: photoQueueName
     photoContainerName: photoContainerName
     maximumInstanceCount: maximumInstanceCount

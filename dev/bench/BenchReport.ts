@@ -37,6 +37,8 @@ export interface BenchSettings {
   throttleRps: number | undefined;
   /** Photo jobs in flight at once, at most: host.json's queue batchSize + newBatchThreshold. */
   graphConcurrency: number;
+  /** `--scope-members`: photo sync scoped to a group of the first N users. */
+  scopeMembers: number | undefined;
 }
 
 export interface BenchRuns {

@@ -10,6 +10,8 @@ export interface SimulatorProcessOptions {
   users: number;
   latencyMs: number;
   throttleRps?: number;
+  /** A scope group of the first N users. */
+  scopeMembers?: number;
 }
 
 interface Connection {
@@ -17,6 +19,8 @@ interface Connection {
   origin: string;
   token: string;
   caCertPem: string;
+  /** The id of the `scopeMembers` group, when one was asked for. */
+  scopeGroupId?: string;
 }
 
 /**
@@ -49,6 +53,7 @@ export class SimulatorProcess {
       String(options.latencyMs),
     ];
     if (options.throttleRps !== undefined) args.push('--throttle-rps', String(options.throttleRps));
+    if (options.scopeMembers !== undefined) args.push('--scope-members', String(options.scopeMembers));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));

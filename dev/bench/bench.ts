@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the sync against the naive approach, on one simulated tenant, all local.
  *
- *   npm run bench -- --users 10000 --latency-ms 50 --changed 0.01 [--throttle-rps 2000]
+ *   npm run bench -- --users 10000 --latency-ms 50 --changed 0.01 [--throttle-rps 2000] [--scope-members 5000]
  *
  * Runs `cold` (every photo new), `steady` (after --changed of the photos changed), `naive` (the
  * same kind of steady state, one `GET /photo/$value` per user) and `serial` (one user at a time on
@@ -51,6 +51,7 @@ function parseOptions(): BenchSettings {
       'latency-ms': { type: 'string', default: '50' },
       changed: { type: 'string', default: '0.01' },
       'throttle-rps': { type: 'string' },
+      'scope-members': { type: 'string' },
     },
     strict: true,
   });
@@ -74,6 +75,15 @@ function parseOptions(): BenchSettings {
         ? undefined
         : number('throttle-rps', values['throttle-rps'], (v) => v > 0, 'a positive number'),
     graphConcurrency: photoJobConcurrency(readQueueSettings(projectRoot)),
+    scopeMembers:
+      values['scope-members'] === undefined
+        ? undefined
+        : number(
+            'scope-members',
+            values['scope-members'],
+            (v) => Number.isInteger(v) && v >= 0,
+            'a whole number',
+          ),
   };
 }
 
@@ -132,6 +142,7 @@ async function main(): Promise<void> {
     users: settings.users,
     latencyMs: settings.latencyMs,
     throttleRps: settings.throttleRps,
+    scopeMembers: settings.scopeMembers,
   }).catch(async (error: unknown) => {
     await azurite.stop();
     throw error;
@@ -158,7 +169,11 @@ async function main(): Promise<void> {
     );
     useServices(Promise.resolve(services));
     await storage.uncounted(() =>
-      services.settings.update({ userPhotos: true, syncUserPhotos: true }, undefined, 'benchmark'),
+      services.settings.update(
+        { userPhotos: true, syncUserPhotos: true, photoGroupId: sim.connection.scopeGroupId ?? null },
+        undefined,
+        'benchmark',
+      ),
     );
     const pipeline = new SyncPipeline(services, readQueueSettings(projectRoot), loadFunctions(projectRoot));
 
@@ -225,6 +240,7 @@ async function main(): Promise<void> {
       latencyMs: settings.latencyMs,
       changed: settings.changed,
       throttleRps: settings.throttleRps ?? null,
+      scopeMembers: settings.scopeMembers ?? null,
       graphConcurrency: settings.graphConcurrency,
       runs,
       ratios: computeRatios(settings, runs),

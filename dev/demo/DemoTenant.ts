@@ -20,13 +20,17 @@ export class DemoTenant {
   private constructor(
     readonly sim: GraphSimulator,
     private readonly changeRate: number,
+    /** The demo's groups by name, for `photoGroupId` / `photoExcludeGroupId`. */
+    readonly groups: Record<string, string>,
   ) {}
 
   static async start(options: DemoTenantOptions): Promise<DemoTenant> {
     const tenant = new SimulatedTenant({ userCount: options.users, seed: 2026 });
+    const groups = addDemoGroups(tenant);
     return new DemoTenant(
       await GraphSimulator.start({ tenant, port: options.port, token: options.token }),
       options.changeRate,
+      groups,
     );
   }
 
@@ -40,4 +44,40 @@ export class DemoTenant {
   async stop(): Promise<void> {
     await this.sim.stop();
   }
+}
+
+/**
+ * A few groups to try scoping with (their ids are stable: derived from the names): Employees, the
+ * first two thirds of the users, with Interns nested in it; Contractors, the rest; Photo opt-out,
+ * a handful of employees and, nested, one intern.
+ */
+export function addDemoGroups(tenant: SimulatedTenant): Record<string, string> {
+  const third = Math.floor(tenant.count / 3);
+  const user = (index: number): string => tenant.userAt(Math.min(index, tenant.count - 1)).id;
+  if (tenant.count === 0) return {};
+  const interns = tenant.groups.add({
+    displayName: 'Interns',
+    users: [user(2 * third), user(2 * third + 1)],
+  });
+  const optOutInterns = tenant.groups.add({
+    displayName: 'Photo opt-out (interns)',
+    users: [user(2 * third)],
+  });
+  return {
+    employees: tenant.groups.add({
+      displayName: 'Employees',
+      userRange: { from: 0, to: 2 * third },
+      groups: [interns],
+    }),
+    interns,
+    contractors: tenant.groups.add({
+      displayName: 'Contractors',
+      userRange: { from: 2 * third, to: tenant.count },
+    }),
+    photoOptOut: tenant.groups.add({
+      displayName: 'Photo opt-out',
+      users: [1, 5, 8].map(user),
+      groups: [optOutInterns],
+    }),
+  };
 }

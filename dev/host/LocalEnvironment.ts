@@ -77,6 +77,11 @@ export class LocalEnvironment {
       options.write(
         `Demo tenant (no Graph credential or GRAPH_BASE_URL set): ${demo.sim.tenant.count} users, Graph simulator at ${demo.sim.baseUrl}`,
       );
+      options.write(
+        `  groups to scope photos with (photoGroupId / photoExcludeGroupId): ${Object.entries(demo.groups)
+          .map(([name, id]) => `${name} ${id}`)
+          .join(', ')}`,
+      );
     }
     return new LocalEnvironment(env, demo, azurite);
   }

@@ -27,6 +27,8 @@ export const FaultPatch = z.strictObject({
   resetConnectionFor: UserKeys.optional(),
   truncateBodyFor: UserKeys.optional(),
   listFailAfterPages: z.number().int().nonnegative().nullable().optional(),
+  groupListFailAfterPages: z.number().int().nonnegative().nullable().optional(),
+  groupPermissionDenied: z.boolean().optional(),
   tokenRejected: z.boolean().optional(),
 });
 export type FaultPatch = z.infer<typeof FaultPatch>;
@@ -53,5 +55,8 @@ export function applyFaultPatch(
   if (patch.resetConnectionFor !== undefined) f.resetConnectionFor = ids(patch.resetConnectionFor);
   if (patch.truncateBodyFor !== undefined) f.truncateBodyFor = ids(patch.truncateBodyFor);
   if (patch.listFailAfterPages !== undefined) f.listFailAfterPages = patch.listFailAfterPages ?? undefined;
+  if (patch.groupListFailAfterPages !== undefined)
+    f.groupListFailAfterPages = patch.groupListFailAfterPages ?? undefined;
+  if (patch.groupPermissionDenied !== undefined) f.groupPermissionDenied = patch.groupPermissionDenied;
   if (patch.tokenRejected !== undefined) f.tokenRejected = patch.tokenRejected;
 }

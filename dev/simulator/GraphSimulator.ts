@@ -17,6 +17,7 @@ import { batchAnswer } from './batchAnswer';
 import { controlAnswer } from './controlAnswer';
 import { graphError, methodNotAllowed, writeAnswer, type GraphAnswer } from './GraphAnswer';
 import { pathSegments, type GraphCall } from './GraphCall';
+import { listGroupMembers } from './listGroupMembers';
 import { listUsers } from './listUsers';
 import { photoAnswer } from './photoAnswer';
 import { RandomFailures } from './RandomFailures';
@@ -219,6 +220,15 @@ export class GraphSimulator implements SimulatorState {
         ? photoAnswer(this, call, userKey, value === '$value')
         : methodNotAllowed(call.method);
     }
+    if (
+      collection === 'groups' &&
+      userKey &&
+      photo === 'transitiveMembers' &&
+      value === 'microsoft.graph.user'
+    )
+      return call.method === 'GET' && extra.length === 0
+        ? listGroupMembers(this, call, userKey)
+        : methodNotAllowed(call.method);
     return graphError(
       400,
       'BadRequest',

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { makeJpeg, makePng } from './SampleImages';
+import { SimulatedGroups } from './SimulatedGroups';
 
 export interface SimulatedTenantOptions {
   seed?: number;
@@ -119,6 +120,10 @@ export class SimulatedTenant {
   /** Rendered images by `index:contentVersion`, oldest first, so benchmark re-reads stay cheap. */
   private readonly imageCache = new Map<string, Buffer>();
   private mutations = 0;
+  /** Display names changed through `rename`, by index. */
+  private readonly renamed = new Map<number, string>();
+  /** The tenant's groups, for scope listings. */
+  readonly groups = new SimulatedGroups(this);
 
   constructor(options: SimulatedTenantOptions) {
     if (!Number.isInteger(options.userCount) || options.userCount < 0)
@@ -144,7 +149,7 @@ export class SimulatedTenant {
     const upn = `${givenName}.${surname}${index}@${this.domain}`.toLowerCase();
     return {
       id: this.idAt(index, h),
-      displayName: `${givenName} ${surname}`,
+      displayName: this.renamed.get(index) ?? `${givenName} ${surname}`,
       givenName,
       surname,
       userPrincipalName: upn,
@@ -218,6 +223,11 @@ export class SimulatedTenant {
 
   removePhoto(idOrUpn: string): void {
     this.update(idOrUpn, true, (s) => ({ ...s, present: false }));
+  }
+
+  /** A new display name, as an admin editing the account does: a core attribute change. */
+  rename(idOrUpn: string, displayName: string): void {
+    this.renamed.set(this.requireIndex(idOrUpn), displayName);
   }
 
   /** Deletes the user from the directory, as an admin deleting an account does. */

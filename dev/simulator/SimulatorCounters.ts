@@ -1,6 +1,8 @@
 /** What clients did to the simulator, for tests and the benchmark. */
 export interface SimulatorCounters {
   listPages: number;
+  /** Pages of group members served (`transitiveMembers`). */
+  groupPages: number;
   batchCalls: number;
   batchItems: number;
   /** Photo metadata requests outside `$batch`. */
@@ -22,6 +24,7 @@ export interface SimulatorCounters {
 export function emptyCounters(): SimulatorCounters {
   return {
     listPages: 0,
+    groupPages: 0,
     batchCalls: 0,
     batchItems: 0,
     directMetadata: 0,

@@ -28,6 +28,10 @@ export interface SimulatorFaults {
   truncateBodyFor: Set<string>;
   /** List pages with index >= N (first page: 0) answer 500. */
   listFailAfterPages: number | undefined;
+  /** Group member pages with index >= N (first page: 0) answer 500. */
+  groupListFailAfterPages: number | undefined;
+  /** Group member listings answer 403, as without GroupMember.Read.All. */
+  groupPermissionDenied: boolean;
   /** Every Graph request gets 401 (the control API keeps working). */
   tokenRejected: boolean;
 }
@@ -45,6 +49,8 @@ export function defaultFaults(throttleRps: number | undefined): SimulatorFaults 
     resetConnectionFor: new Set(),
     truncateBodyFor: new Set(),
     listFailAfterPages: undefined,
+    groupListFailAfterPages: undefined,
+    groupPermissionDenied: false,
     tokenRejected: false,
   };
 }
@@ -64,6 +70,8 @@ export function serializeFaults(faults: SimulatorFaults): Record<string, unknown
     resetConnectionFor: [...faults.resetConnectionFor],
     truncateBodyFor: [...faults.truncateBodyFor],
     listFailAfterPages: faults.listFailAfterPages ?? null,
+    groupListFailAfterPages: faults.groupListFailAfterPages ?? null,
+    groupPermissionDenied: faults.groupPermissionDenied,
     tokenRejected: faults.tokenRejected,
   };
 }

@@ -2,9 +2,7 @@ import { graphError, jsonAnswer, type GraphAnswer } from './GraphAnswer';
 import type { GraphCall } from './GraphCall';
 import type { SimulatedUser } from './SimulatedTenant';
 import type { SimulatorState } from './SimulatorState';
-
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 999;
+import { encodeSkipToken, readPaging } from './Paging';
 
 type UserProperty =
   | keyof SimulatedUser
@@ -50,35 +48,15 @@ export function listUsers(
   call: GraphCall,
 ): GraphAnswer {
   sim.counters.listPages++;
-  const unsupported = [...call.query.keys()].find(
-    (k) => k.startsWith('$') && !['$select', '$top', '$skiptoken'].includes(k),
-  );
-  if (unsupported)
-    return graphError(400, 'BadRequest', `The simulator does not support the query option ${unsupported}.`);
-
+  const paging = readPaging(call.query);
+  if ('status' in paging) return paging;
+  const { top, position } = paging;
   const select = parseSelect(call.query.get('$select'));
   if (typeof select === 'string')
     return graphError(
       400,
       'BadRequest',
       `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
-    );
-  const topText = call.query.get('$top');
-  const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
-  if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {
-    return graphError(
-      400,
-      'Request_UnsupportedQuery',
-      `Invalid page size specified: '${topText}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
-    );
-  }
-  const skipToken = call.query.get('$skiptoken');
-  const position = skipToken === null ? { start: 0, page: 0 } : decodeSkipToken(skipToken);
-  if (position === undefined)
-    return graphError(
-      400,
-      'Directory_ExpiredPageToken',
-      'The specified page token value has expired and can no longer be included in your request.',
     );
   const failAfter = sim.faults.listFailAfterPages;
   if (failAfter !== undefined && position.page >= failAfter)
@@ -124,18 +102,4 @@ function projectUser(user: SimulatedUser, properties: readonly UserProperty[]): 
     else projected[property] = property in user ? user[property as keyof SimulatedUser] : null;
   }
   return projected;
-}
-
-interface PagePosition {
-  start: number;
-  page: number;
-}
-
-function encodeSkipToken(position: PagePosition): string {
-  return Buffer.from(`sim1:${position.start}:${position.page}`).toString('base64url');
-}
-
-function decodeSkipToken(token: string): PagePosition | undefined {
-  const match = /^sim1:(\d+):(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-  return match ? { start: Number(match[1]), page: Number(match[2]) } : undefined;
 }

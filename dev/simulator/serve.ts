@@ -4,6 +4,7 @@
  * `{"baseUrl","origin","token","caCertPem"}`.
  *
  *   node dist/dev/simulator/serve.js --users 1000 --latency-ms 20 --throttle-rps 200 --seed 1 --port 8443 --token dev
+ *     [--scope-members 500]   (a group of the first 500 users; its id is printed as `scopeGroupId`)
  */
 import { parseArgs } from 'node:util';
 import { GraphSimulator } from './GraphSimulator';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       port: { type: 'string' },
       token: { type: 'string' },
+      'scope-members': { type: 'string' },
     },
     strict: true,
   });
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
     userCount: numberOption(values, 'users') ?? DEFAULT_USERS,
     seed: numberOption(values, 'seed'),
   });
+  const scopeMembers = numberOption(values, 'scope-members');
+  const scopeGroupId =
+    scopeMembers === undefined
+      ? undefined
+      : tenant.groups.add({ displayName: 'Benchmark scope', userRange: { from: 0, to: scopeMembers } });
   const throttleRps = numberOption(values, 'throttle-rps');
   const sim = await GraphSimulator.start({
     tenant,
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
     token: values.token,
   });
   process.stdout.write(
-    `${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem })}\n`,
+    `${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem, scopeGroupId })}\n`,
   );
 
   // Closing every socket lets the event loop drain, so the process exits on its own.

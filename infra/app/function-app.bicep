@@ -13,6 +13,8 @@ param applicationInsightsName string
 param graphBaseUrl string
 param photoSyncSchedule string
 param photoRecheckDays int
+param photoRemovalLimit int
+param photoHistoryDays int
 param photoQueueName string
 param photoContainerName string
 param maximumInstanceCount int
@@ -100,6 +102,8 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
       GRAPH_BASE_URL: graphBaseUrl
       PHOTO_SYNC_SCHEDULE: photoSyncSchedule
       PHOTO_RECHECK_DAYS: string(photoRecheckDays)
+      PHOTO_REMOVAL_LIMIT: string(photoRemovalLimit)
+      PHOTO_HISTORY_DAYS: string(photoHistoryDays)
       PHOTO_QUEUE: photoQueueName
       PHOTO_CONTAINER: photoContainerName
     }

@@ -22,6 +22,7 @@ var tableNames = [
   'PhotoSyncRunIndex'
   'PhotoSyncSettings'
   'PhotoSyncEvents'
+  'PhotoSyncScope'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

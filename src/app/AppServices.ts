@@ -9,6 +9,7 @@ import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
 import { RunStore } from '../storage/RunStore';
+import { ScopeStore } from '../storage/ScopeStore';
 import { SettingsStore } from '../storage/SettingsStore';
 import { createStorageClients, ensureStorage, type StorageClients } from '../storage/StorageClients';
 
@@ -24,6 +25,7 @@ export interface AppServices {
   events: PhotoEventStore;
   runs: RunStore;
   settings: SettingsStore;
+  scope: ScopeStore;
   photoJobs: JobQueue<PhotoJob>;
   runRequests: JobQueue<RunRequest>;
 }
@@ -59,6 +61,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     events: new PhotoEventStore(storage.tables.events),
     runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
     settings: new SettingsStore(storage.tables.settings),
+    scope: new ScopeStore(storage.tables.scope),
     photoJobs: new JobQueue(storage.queues.photoJobs),
     runRequests: new JobQueue(storage.queues.runRequests),
   };

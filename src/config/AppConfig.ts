@@ -16,9 +16,11 @@ export const CONFIG_KEYS = [
   'GRAPH_ACCESS_TOKEN',
   'PHOTO_SYNC_SCHEDULE',
   'PHOTO_RECHECK_DAYS',
+  'PHOTO_REMOVAL_LIMIT',
   'PHOTO_QUEUE',
   'PHOTO_CONTAINER',
   'PORT',
+  'PHOTO_HISTORY_DAYS',
 ] as const;
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -33,9 +35,13 @@ export interface AppConfig {
   graphAuth: GraphAuthConfig;
   syncSchedule: string;
   recheckDays: number;
+  /** Most photos one run removes for scope or departure (PHOTO_REMOVAL_LIMIT). */
+  removalLimit: number;
   photoQueue: string;
   photoContainer: string;
   port: number;
+  /** `PHOTO_HISTORY_DAYS`: how long history (the photo change feed, among others) is kept. */
+  historyDays: number;
 }
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -146,9 +152,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     graphAuth: graphAuth(env, graphBaseUrlRaw !== undefined),
     syncSchedule: schedule(env),
     recheckDays: positiveNumber(env, 'PHOTO_RECHECK_DAYS', 7, { integer: false, max: 3650 }),
+    removalLimit: positiveNumber(env, 'PHOTO_REMOVAL_LIMIT', 500, { integer: true, max: 1_000_000 }),
     photoQueue: queueName(env, 'PHOTO_QUEUE', DEFAULT_PHOTO_QUEUE),
     photoContainer: containerName(env, 'PHOTO_CONTAINER', DEFAULT_PHOTO_CONTAINER),
     port: positiveNumber(env, 'PORT', 7071, { integer: true, max: 65535 }),
+    historyDays: positiveNumber(env, 'PHOTO_HISTORY_DAYS', 90, { integer: true, max: 3650 }),
   };
 }
 
@@ -164,7 +172,9 @@ export function describeConfig(config: AppConfig): Record<string, string> {
       config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : 'DefaultAzureCredential',
     schedule: config.syncSchedule,
     recheckDays: String(config.recheckDays),
+    removalLimit: String(config.removalLimit),
     queue: config.photoQueue,
     container: config.photoContainer,
+    historyDays: String(config.historyDays),
   };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseMessage, type ParseResult } from './parseMessage';
 import { RunIdSchema } from './Run';
 import { isObjectId } from './UserId';
+import { REMOVAL_REASONS, type RemovalReason } from './RemovalReason';
 
 /** At most this many users per photo job: one Graph `$batch` holds at most 20 requests. */
 export const MAX_USERS_PER_JOB = 20;
@@ -16,6 +17,8 @@ export interface PhotoJob {
   /** Unique within the run; a job's completion is counted once, however often it is delivered. */
   jobId: string;
   userIds: string[];
+  /** A removal job: the users' stored photos are deleted for this reason, with no Graph request. */
+  removal?: RemovalReason;
 }
 
 const JOB_ID = /^[0-9a-z-]{1,64}$/;
@@ -31,6 +34,7 @@ const photoJobSchema = z.strictObject({
       (ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length,
       'a user id appears twice',
     ),
+  removal: z.enum(REMOVAL_REASONS).optional(),
 });
 
 export function parsePhotoJob(message: unknown): ParseResult<PhotoJob> {

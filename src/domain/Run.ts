@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { OutcomeCounts } from './PhotoOutcome';
 import type { RunError } from './RunError';
+import type { RunWarning } from './RunWarning';
 
-export const RUN_TRIGGERS = ['timer', 'manual'] as const;
+/** `purge`: `POST /api/photos/purge`, a run that deletes every stored photo. */
+export const RUN_TRIGGERS = ['timer', 'manual', 'purge'] as const;
 
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
@@ -23,8 +25,12 @@ export interface Run {
   photoSyncActive: boolean;
   /** Users listed so far (all of them once planning is done). */
   users: number;
+  /** Users listed whose photo the run did not check: out of scope, scope unknown, removal held back. */
+  skipped: number;
   photos: OutcomeCounts;
   jobs: { total: number | null; done: number; poisoned: number };
+  /** Why the run did less than it could; always an array. */
+  warnings: RunWarning[];
   error: RunError | null;
 }
 

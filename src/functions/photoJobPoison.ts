@@ -25,7 +25,7 @@ const trigger = queueTrigger('photoJobsPoison', parsePhotoJob, async (job, conte
   await services.identities.writePhotoFields(userIds.map((userId) => ({ userId, fields })));
   await Promise.all(
     userIds.map((userId) =>
-      services.events.append(userId, { at: at.toISOString(), runId, result: 'failed', error }),
+      services.events.append(userId, { at: at.toISOString(), runId, result: 'failed', reason: null, error }),
     ),
   );
   for (const userId of userIds) log.photoResult(runId, userId, 'failed', error.message, error);

@@ -3,7 +3,8 @@ import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
 import { planRun } from '../sync/planRun';
-import { plannerDeps } from '../sync/SyncDeps';
+import { planPurge } from '../sync/PurgePlanner';
+import { plannerDeps, purgePlannerDeps } from '../sync/SyncDeps';
 import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';
 
@@ -27,6 +28,11 @@ const trigger = queueTrigger('runRequests', parseRunRequest, async (request, con
     });
     return;
   }
+  // A purge's planning can be repeated: an earlier delivery that died midway is simply finished.
+  if (run.trigger === 'purge') {
+    await planPurge(run, purgePlannerDeps(services, context));
+    return;
+  }
   if (Number(context.triggerMetadata?.dequeueCount ?? 1) > 1) {
     // An earlier delivery died mid-planning; planning again would count its users twice.
     await failPlanning(
@@ -40,7 +46,7 @@ const trigger = queueTrigger('runRequests', parseRunRequest, async (request, con
     );
     return;
   }
-  await planRun(run, plannerDeps(services, context));
+  await planRun(run, plannerDeps(services, context), { allowRemovals: request.allowRemovals });
 });
 
 export const runRequestsHandler = trigger.handler;

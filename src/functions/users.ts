@@ -12,12 +12,20 @@ function listOptions(request: HttpRequest): {
   top: number;
   next?: string;
   result?: (typeof PHOTO_OUTCOMES)[number];
+  departedOnly?: boolean;
 } {
   const { top, next } = pageQuery(request, { defaultTop: 100, maxTop: 500 });
   const result = request.query.get('result') ?? undefined;
   if (result !== undefined && !isPhotoOutcome(result))
     throw new HttpError(400, 'invalidResult', `result is one of ${PHOTO_OUTCOMES.join(', ')}.`);
-  return { top, next, result };
+  const inDirectory = request.query.get('inDirectory');
+  if (inDirectory !== null && inDirectory !== 'false')
+    throw new HttpError(
+      400,
+      'invalidInDirectory',
+      'inDirectory=false lists the users who left the directory.',
+    );
+  return { top, next, result, departedOnly: inDirectory === 'false' };
 }
 
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {

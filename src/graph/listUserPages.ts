@@ -1,14 +1,10 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { CORE_ATTRIBUTES, type DirectoryUser } from './DirectoryUser';
 import { isObjectId } from '../domain/UserId';
+import { graphPages } from './graphPages';
 
 /** Graph's largest page for `/users`: fewest list requests per tenant. */
 export const USERS_PAGE_SIZE = 999;
-
-interface UsersPage {
-  value: Array<Partial<DirectoryUser>>;
-  '@odata.nextLink'?: string;
-}
 
 function toDirectoryUser(raw: Partial<DirectoryUser>): DirectoryUser | undefined {
   if (typeof raw.id !== 'string' || !isObjectId(raw.id)) return undefined;
@@ -24,22 +20,14 @@ function toDirectoryUser(raw: Partial<DirectoryUser>): DirectoryUser | undefined
   };
 }
 
-/**
- * Pages through `GET /users` one page at a time, following `@odata.nextLink` as Graph gives it, so
- * the caller can write each page out before the next is fetched: memory stays one page deep.
- * (The SDK's PageIterator takes a synchronous callback, which cannot await the writes.)
- */
+/** Pages through `GET /users` one page at a time (see graphPages). */
 export async function* listUserPages(client: Client, timeoutMs: number): AsyncGenerator<DirectoryUser[]> {
-  let page: UsersPage = await client
+  const first = client
     .api('/users')
     .select([...CORE_ATTRIBUTES])
-    .top(USERS_PAGE_SIZE)
-    .option('signal', AbortSignal.timeout(timeoutMs))
-    .get();
-  for (;;) {
-    yield page.value.map(toDirectoryUser).filter((user): user is DirectoryUser => user !== undefined);
-    const next = page['@odata.nextLink'];
-    if (next === undefined) return;
-    page = await client.api(next).option('signal', AbortSignal.timeout(timeoutMs)).get();
-  }
+    .top(USERS_PAGE_SIZE);
+  for await (const page of graphPages(client, first, timeoutMs))
+    yield (page as Array<Partial<DirectoryUser>>)
+      .map(toDirectoryUser)
+      .filter((user): user is DirectoryUser => user !== undefined);
 }

@@ -21,6 +21,8 @@ export function userView(entity: UserEntity): Record<string, unknown> {
     mail: text(entity.mail),
     userPrincipalName: text(entity.userPrincipalName),
     accountEnabled: entity.accountEnabled ?? null,
+    inDirectory: entity.inDirectory ?? true,
+    departedAt: text(entity.departedAt),
     photo: {
       status,
       sha256: present ? entity.photoSha256 : null,

@@ -20,6 +20,9 @@ export interface UserEntity {
   userPrincipalNameKey?: string;
   accountEnabled?: boolean;
   coreSyncedAt?: string;
+  /** False once a whole listing no longer had the user (set with the departure's photo removal). */
+  inDirectory?: boolean;
+  departedAt?: string;
   photoSha256?: string;
   photoEtag?: string;
   photoContentType?: string;
@@ -113,6 +116,9 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
     userPrincipalNameKey: (user.userPrincipalName ?? '').toLowerCase(),
     accountEnabled: user.accountEnabled ?? false,
     coreSyncedAt: syncedAt,
+    // Listed again (restored from the recycle bin): back in the directory.
+    inDirectory: true,
+    departedAt: '',
   };
 }
 
@@ -129,6 +135,7 @@ const PHOTO_STATE_FIELDS = [
 export interface PhotoJobUser {
   userId: string;
   departed: boolean;
+  hasPhoto: boolean;
 }
 
 export interface UserPage {
@@ -191,15 +198,31 @@ export class IdentityStore {
     const listed = odata`coreSyncedAt ge ${sinceText}`;
     const filter = options.departedWithPhoto ? `${listed} or ${odata`photoSha256 gt ${''}`}` : listed;
     const pages = this.table
-      .listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey', 'coreSyncedAt'] } })
+      .listEntities<UserEntity>({
+        queryOptions: { filter, select: ['RowKey', 'coreSyncedAt', 'photoSha256'] },
+      })
       .byPage({ maxPageSize: LIST_PAGE_SIZE });
     for await (const page of pages) {
       if (page.length > 0)
         yield page.map((entity) => ({
           userId: entity.rowKey,
           departed: (entity.coreSyncedAt ?? '') < sinceText,
+          hasPhoto: Boolean(entity.photoSha256),
         }));
     }
+  }
+
+  /**
+   * The users a purge run removes photos from, in table order, a page of ids at a time: those with
+   * a stored photo and those this run already removed one from, so a planning repeated after a
+   * crash cuts the very same jobs.
+   */
+  async *listPurgeUsers(runId: string): AsyncGenerator<string[]> {
+    const filter = odata`photoSha256 gt ${''} or (lastRunId eq ${runId} and lastResult eq ${'removed'})`;
+    const pages = this.table
+      .listEntities<UserEntity>({ queryOptions: { filter, select: ['RowKey'] } })
+      .byPage({ maxPageSize: LIST_PAGE_SIZE });
+    for await (const page of pages) if (page.length > 0) yield page.map((entity) => entity.rowKey);
   }
 
   async get(userId: string, select?: string[]): Promise<UserEntity | undefined> {
@@ -230,8 +253,18 @@ export class IdentityStore {
     return undefined;
   }
 
-  async list(options: { top: number; next?: string; result?: PhotoOutcome }): Promise<UserPage> {
-    const filter = options.result === undefined ? undefined : odata`lastResult eq ${options.result}`;
+  async list(options: {
+    top: number;
+    next?: string;
+    result?: PhotoOutcome;
+    /** Only users a whole listing no longer had. */
+    departedOnly?: boolean;
+  }): Promise<UserPage> {
+    const filters = [
+      options.result === undefined ? undefined : odata`lastResult eq ${options.result}`,
+      options.departedOnly === true ? odata`inDirectory eq ${false}` : undefined,
+    ].filter((filter) => filter !== undefined);
+    const filter = filters.length === 0 ? undefined : filters.join(' and ');
     const pages = this.table
       .listEntities<UserEntity>({ queryOptions: filter ? { filter } : undefined })
       .byPage({ maxPageSize: options.top, continuationToken: options.next });

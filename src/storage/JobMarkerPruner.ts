@@ -26,29 +26,30 @@ export class JobMarkerPruner {
     for await (const row of this.index.startedBefore(new Date(now.getTime() - JOB_MARKER_RETENTION_MS))) {
       if (row.markersPruned === true) continue;
       if (pruned.runs >= PRUNED_RUNS_PER_CALL) break;
-      pruned.markers += await this.deleteJobMarkers(row.runId);
+      pruned.markers += await deleteJobMarkers(this.runs, row.runId);
       await this.index.markPruned(row);
       pruned.runs++;
     }
     return pruned;
   }
+}
 
-  private async deleteJobMarkers(runId: string): Promise<number> {
-    const { from, before } = JOB_MARKER_ROWS;
-    const filter = odata`PartitionKey eq ${runId} and RowKey ge ${from} and RowKey lt ${before}`;
-    let deleted = 0;
-    for await (const page of this.runs
-      .listEntities<{ partitionKey: string; rowKey: string }>({
-        queryOptions: { filter, select: ['RowKey'] },
-      })
-      .byPage({ maxPageSize: LIST_PAGE_SIZE })) {
-      for (const rows of chunks(page, TRANSACTION_LIMIT)) {
-        await this.runs.submitTransaction(
-          rows.map((row): TransactionAction => ['delete', { partitionKey: runId, rowKey: row.rowKey }]),
-        );
-      }
-      deleted += page.length;
+/** Deletes every job marker of one run, a page and a transaction at a time; how many there were. */
+export async function deleteJobMarkers(runs: TableClient, runId: string): Promise<number> {
+  const { from, before } = JOB_MARKER_ROWS;
+  const filter = odata`PartitionKey eq ${runId} and RowKey ge ${from} and RowKey lt ${before}`;
+  let deleted = 0;
+  for await (const page of runs
+    .listEntities<{ partitionKey: string; rowKey: string }>({
+      queryOptions: { filter, select: ['RowKey'] },
+    })
+    .byPage({ maxPageSize: LIST_PAGE_SIZE })) {
+    for (const rows of chunks(page, TRANSACTION_LIMIT)) {
+      await runs.submitTransaction(
+        rows.map((row): TransactionAction => ['delete', { partitionKey: runId, rowKey: row.rowKey }]),
+      );
     }
-    return deleted;
+    deleted += page.length;
   }
+  return deleted;
 }

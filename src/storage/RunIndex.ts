@@ -43,6 +43,10 @@ export class RunIndex {
     return this.table.listEntities<RunIndexRow>({ queryOptions: { filter } });
   }
 
+  async remove(row: RunIndexRow): Promise<void> {
+    await this.table.deleteEntity(INDEX_PARTITION, row.rowKey);
+  }
+
   async markPruned(row: RunIndexRow): Promise<void> {
     await this.table.updateEntity<RunIndexRow>(
       { partitionKey: INDEX_PARTITION, rowKey: row.rowKey, runId: row.runId, markersPruned: true },

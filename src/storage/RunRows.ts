@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emptyCounts, PHOTO_OUTCOMES, type OutcomeCounts } from '../domain/PhotoOutcome';
 import { isRunFinished, RUN_TRIGGERS, type Run, type RunTrigger } from '../domain/Run';
 import { RUN_ERROR_CODES } from '../domain/RunError';
+import { RUN_WARNING_CODES, type RunWarning } from '../domain/RunWarning';
 
 /**
  * The rows of a run's partition: one run entity, holding the counters, and a marker row per photo
@@ -41,6 +42,9 @@ const RunEntitySchema = z.object({
   removed: counter,
   noPhoto: counter,
   failed: counter,
+  skipped: counter,
+  /** JSON of RunWarning[]; absent on runs from before warnings. */
+  warnings: z.string().default(''),
 });
 
 export type RunEntity = z.infer<typeof RunEntitySchema>;
@@ -71,6 +75,8 @@ export function newRunEntity(
     jobsPoisoned: 0,
     errorCode: '',
     errorMessage: '',
+    skipped: 0,
+    warnings: '',
     ...emptyCounts(),
   };
 }
@@ -91,12 +97,24 @@ export function toRun(entity: RunEntity): Run {
     finishedAt: finished && entity.finishedAt ? entity.finishedAt : null,
     photoSyncActive: entity.photoSyncActive,
     users: entity.users,
+    skipped: entity.skipped,
     photos: countsOf(entity),
     jobs: {
       total: entity.planningDone ? entity.jobsTotal : null,
       done: entity.jobsDone,
       poisoned: entity.jobsPoisoned,
     },
+    warnings: warningsOf(entity.warnings),
     error: entity.errorCode === '' ? null : { code: entity.errorCode, message: entity.errorMessage },
   };
+}
+
+const storedWarnings = z.array(
+  z.object({ code: z.enum(RUN_WARNING_CODES), message: z.string(), count: z.number().optional() }),
+);
+
+function warningsOf(text: string | undefined): RunWarning[] {
+  if (text === undefined || text === '') return [];
+  const parsed = storedWarnings.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : [];
 }

@@ -1,10 +1,12 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Run, RunTrigger } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
+import type { RunWarning } from '../domain/RunWarning';
 import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoalescer';
 import { JobMarkerPruner } from './JobMarkerPruner';
 import { RunEntityWriter } from './RunEntityWriter';
 import { RunIndex } from './RunIndex';
+import { RunRetention } from './RunRetention';
 import { newRunEntity, parseRunEntity, RUN_ROW, toRun } from './RunRows';
 import { getOrUndefined } from './StorageErrors';
 
@@ -17,6 +19,7 @@ export class RunStore {
   private readonly writer: RunEntityWriter;
   private readonly completions: JobCompletionCoalescer;
   private readonly pruner: JobMarkerPruner;
+  private readonly retention: RunRetention;
 
   constructor(
     private readonly runs: TableClient,
@@ -26,6 +29,7 @@ export class RunStore {
     this.writer = new RunEntityWriter(runs);
     this.completions = new JobCompletionCoalescer(this.writer);
     this.pruner = new JobMarkerPruner(runs, this.index);
+    this.retention = new RunRetention(runs, this.index);
   }
 
   async create(runId: string, trigger: RunTrigger, photoSyncActive: boolean, startedAt: Date): Promise<Run> {
@@ -54,14 +58,33 @@ export class RunStore {
     }));
   }
 
-  /** Planning has ended, listing every user or failing midway; the run may be finished now. */
-  async finishPlanning(runId: string, error?: RunError): Promise<Run | undefined> {
+  /**
+   * Planning has ended, listing every user or failing midway, with what it noted (warnings, users
+   * skipped); the run may be finished now.
+   */
+  async finishPlanning(
+    runId: string,
+    error?: RunError,
+    notes: { warnings: RunWarning[]; skipped: number; planned?: { users: number; jobs: number } } = {
+      warnings: [],
+      skipped: 0,
+    },
+  ): Promise<Run | undefined> {
     return this.writer.change(runId, () => ({
+      // A planning that may be repeated (a purge) counts its users and jobs here, once.
+      ...(notes.planned === undefined ? {} : { users: notes.planned.users, jobsTotal: notes.planned.jobs }),
+      skipped: notes.skipped,
+      warnings: JSON.stringify(notes.warnings),
       planningDone: true,
       planningFailed: error !== undefined,
       errorCode: error?.code ?? '',
       errorMessage: error?.message ?? '',
     }));
+  }
+
+  /** See RunRetention. */
+  pruneRunsStartedBefore(startedBefore: Date, maxRuns: number): Promise<{ runs: number; markers: number }> {
+    return this.retention.prune(startedBefore, maxRuns);
   }
 
   /** See JobMarkerPruner. */

@@ -1,4 +1,6 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { chunks } from '../domain/chunks';
+import { TRANSACTION_LIMIT } from './TableLimits';
 import { z } from 'zod';
 import {
   applyPatch,
@@ -139,6 +141,23 @@ export class SettingsStore {
     for await (const page of pages)
       return { changes: page.map((row) => historyRow.parse(row)), next: page.continuationToken ?? null };
     return { changes: [], next: null };
+  }
+
+  /** Deletes up to `max` history records of changes made before `before` (the rest on later calls). */
+  async pruneHistoryOlderThan(before: Date, max: number): Promise<number> {
+    const filter = odata`PartitionKey eq ${PARTITION} and RowKey gt ${`${HISTORY_PREFIX}${newestFirstKey(before)}`} and RowKey lt ${AFTER_HISTORY}`;
+    const pages = this.table
+      .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
+      .byPage({ maxPageSize: max });
+    for await (const page of pages) {
+      const actions = page
+        .slice(0, max)
+        .map((row): TransactionAction => ['delete', { partitionKey: PARTITION, rowKey: String(row.rowKey) }]);
+      for (const transaction of chunks(actions, TRANSACTION_LIMIT))
+        await this.table.submitTransaction(transaction);
+      return actions.length;
+    }
+    return 0;
   }
 }
 

@@ -14,6 +14,8 @@ export const TABLES = {
   settings: 'PhotoSyncSettings',
   /** Each user's recent photo events, for `GET /api/users/{userId}/photo/log`. */
   events: 'PhotoSyncEvents',
+  /** The scope groups' transitive user members as last listed, and a digest of them per bucket. */
+  scope: 'PhotoSyncScope',
 } as const;
 
 export interface QueueNames {

@@ -1,17 +1,30 @@
 import type { AppServices } from '../app/AppServices';
+import { listGroupMemberPages } from '../graph/listGroupMemberPages';
 import { listUserPages } from '../graph/listUserPages';
 import type { PlannerDeps } from './planRun';
 import type { PhotoWorkerDeps } from './processPhotoJob';
+import type { PurgePlannerDeps } from './PurgePlanner';
 import { SyncLog, type Logger } from './SyncLog';
 
 /** Wires the plain sync modules to the process's services: the functions stay thin adapters. */
 export function plannerDeps(services: AppServices, logger: Logger): PlannerDeps {
   return {
     listUserPages: () => listUserPages(services.graphClient, services.graphTimeoutMs),
+    listMemberPages: (groupId) =>
+      listGroupMemberPages(services.graphClient, groupId, services.graphTimeoutMs),
     identities: services.identities,
     runs: services.runs,
+    settings: services.settings,
+    scope: services.scope,
     photoJobs: services.photoJobs,
     log: new SyncLog(logger),
+    removalLimit: services.config.removalLimit,
+    retention: {
+      events: services.events,
+      settings: services.settings,
+      runs: services.runs,
+      historyDays: services.config.historyDays,
+    },
   };
 }
 
@@ -25,5 +38,14 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
     settings: services.settings,
     log: new SyncLog(logger),
     recheckDays: services.config.recheckDays,
+  };
+}
+
+export function purgePlannerDeps(services: AppServices, logger: Logger): PurgePlannerDeps {
+  return {
+    identities: services.identities,
+    runs: services.runs,
+    photoJobs: services.photoJobs,
+    log: new SyncLog(logger),
   };
 }

@@ -10,14 +10,36 @@ import { mapWithConcurrency } from './mapWithConcurrency';
 import { failPlanning, logPlanningFailed } from './failPlanning';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';
+import type { RemovalReason } from '../domain/RemovalReason';
+import type { RunWarning } from '../domain/RunWarning';
+import type { ScopeStore } from '../storage/ScopeStore';
+import type { SettingsStore } from '../storage/SettingsStore';
+import { scopeFilter } from './ScopeFilter';
+import { jobRouter, RemovalPlan } from './ScopePlan';
+import { pruneHistory, type HistoryRetentionDeps } from './HistoryRetention';
+import { refreshScope, type ScopeRefreshDeps } from './ScopeRefresh';
 
 export interface PlannerDeps {
   listUserPages: () => AsyncIterable<DirectoryUser[]>;
+  listMemberPages: (groupId: string) => AsyncIterable<string[]>;
   identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listPhotoJobUsers'>;
   runs: Pick<RunStore, 'addPlanned' | 'finishPlanning' | 'pruneJobMarkers'>;
+  settings: Pick<SettingsStore, 'read'>;
+  scope: ScopeRefreshDeps['scope'] & Pick<ScopeStore, 'members'>;
   photoJobs: Pick<JobQueue<PhotoJob>, 'send'>;
   log: SyncLog;
+  /** PHOTO_REMOVAL_LIMIT: most photos one run removes for scope or departure. */
+  removalLimit: number;
+  /** PHOTO_HISTORY_DAYS: what each planning prunes, in bounded work. */
+  retention: Omit<HistoryRetentionDeps, 'log'>;
   now?: () => Date;
+}
+
+/** What a run's planning learnt beside its jobs, recorded with its end. */
+export interface PlanningNotes {
+  warnings: RunWarning[];
+  /** Users listed whose photo the run does not check: out of scope, scope unknown, removal held back. */
+  skipped: number;
 }
 
 type FetchedPage =
@@ -41,6 +63,7 @@ const SEND_CONCURRENCY = 16;
 export async function planRun(
   run: Pick<Run, 'runId' | 'photoSyncActive'>,
   deps: PlannerDeps,
+  planning: { allowRemovals?: boolean } = {},
 ): Promise<Run | undefined> {
   const now = deps.now ?? (() => new Date());
   // The clock that stamps every record this run lists: those stamped since are this run's users.
@@ -48,10 +71,13 @@ export async function planRun(
   try {
     const listingError = await listPages();
     // Only a whole listing tells who left the directory.
-    if (run.photoSyncActive) await enqueuePhotoJobs({ departedWithPhoto: listingError === undefined });
-    const finished = await deps.runs.finishPlanning(run.runId, listingError);
+    const notes = run.photoSyncActive
+      ? await enqueuePhotoJobs({ departedWithPhoto: listingError === undefined })
+      : { warnings: [], skipped: 0 };
+    const finished = await deps.runs.finishPlanning(run.runId, listingError, notes);
     if (finished !== undefined) deps.log.runSummary(finished);
     await pruneOldRuns();
+    await pruneHistory(run.runId, now(), { ...deps.retention, log: deps.log });
     return finished;
   } catch (error) {
     // Storage failed under the planner. Planning is not retried (a second pass would count users
@@ -119,30 +145,69 @@ export async function planRun(
     }
   }
 
-  async function enqueuePhotoJobs(options: { departedWithPhoto: boolean }): Promise<void> {
+  async function enqueuePhotoJobs(options: { departedWithPhoto: boolean }): Promise<PlanningNotes> {
     let jobSeq = 0;
-    let departedUsers = 0;
+    let skipped = 0;
     // Departed users are counted among the run's users, so that its outcomes still add up to them.
-    const enqueue = async (groups: string[][], departed: number): Promise<void> => {
+    const enqueue = async (groups: string[][], departed: number, removal?: RemovalReason): Promise<void> => {
       const jobs = groups.map((userIds): PhotoJob => ({
         runId: run.runId,
         jobId: String(++jobSeq),
         userIds,
+        ...(removal === undefined ? {} : { removal }),
       }));
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
       if (jobs.length > 0 || departed > 0) await deps.runs.addPlanned(run.runId, departed, jobs.length);
     };
+    const scope = await refreshScope(run.runId, await deps.settings.read(), deps);
+    const route = jobRouter(
+      scope,
+      scope.known && (scope.include || scope.exclude) ? scopeFilter(scope, deps.scope) : undefined,
+      options.departedWithPhoto,
+    );
+    const removals = new RemovalPlan(
+      planning.allowRemovals === true ? undefined : deps.removalLimit,
+      (reason, ids) => enqueue([ids], reason === 'departed' ? ids.length : 0, reason),
+    );
     // A page of ids rarely ends on a job's boundary: the rest opens the next page's first job.
     let rest: string[] = [];
     for await (const page of deps.identities.listPhotoJobUsers(listingStartedAt, options)) {
-      const departed = page.filter((user) => user.departed).length;
-      departedUsers += departed;
-      const ids = [...rest, ...page.map((user) => user.userId)];
+      const ids = [...rest];
+      for (const user of page) {
+        const decided = await route(user);
+        if (decided.kind === 'check') ids.push(user.userId);
+        else if (decided.kind === 'remove') await removals.add(decided.reason, user.userId);
+        else if (!user.departed) skipped++;
+      }
       const whole = ids.length - (ids.length % MAX_USERS_PER_JOB);
       rest = ids.slice(whole);
-      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), departed);
+      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), 0);
     }
     await enqueue(rest.length > 0 ? [rest] : [], 0);
-    deps.log.write('info', 'photoJobsEnqueued', { runId: run.runId, photoJobs: jobSeq, departedUsers });
+    const tally = await removals.finish();
+    skipped += tally.withheld.outOfScope;
+    const listingBrokeOff: RunWarning | undefined = options.departedWithPhoto
+      ? undefined
+      : {
+          code: 'listUsersFailed',
+          message: 'The user listing broke off: no photo was removed for scope or departure this run.',
+        };
+    const warnings = [scope.known ? undefined : scope.warning, listingBrokeOff, tally.warning].filter(
+      (warning): warning is RunWarning => warning !== undefined,
+    );
+    for (const warning of warnings.filter((warning) => warning.code === 'removalLimitExceeded'))
+      deps.log.write('warn', warning.code, {
+        runId: run.runId,
+        count: warning.count,
+        reason: warning.message,
+      });
+    deps.log.write('info', 'photoJobsEnqueued', {
+      runId: run.runId,
+      photoJobs: jobSeq,
+      departedUsers: tally.sent.departed,
+      outOfScopeRemovals: tally.sent.outOfScope,
+      skippedUsers: skipped,
+    });
+    return { warnings, skipped };
   }
 }

@@ -57,7 +57,8 @@ const REASONS: Record<PhotoDecision['outcome'], string> = {
 export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
   const now = deps.now ?? (() => new Date());
   const settings = await deps.settings.read();
-  if (!isPhotoSyncActive(settings)) {
+  // A purge is asked for while photo sync is off; every other job needs it on.
+  if (job.removal !== 'purged' && !isPhotoSyncActive(settings)) {
     // Turned off after the run was planned: not one photo request, nothing written.
     deps.log.write('info', 'photoJobSkipped', {
       runId: job.runId,
@@ -69,14 +70,8 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
     return { counts: emptyCounts(), skipped: true };
   }
 
-  const [stored, metadata] = await Promise.all([
-    deps.identities.readPhotoStates(job.userIds),
-    deps.graph.getMetadata(job.userIds),
-  ]);
-  const decisions = await mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => ({
-    userId,
-    decision: await decide(userId, job.runId, stored.get(userId), metadata.get(userId), deps, now()),
-  }));
+  const decisions =
+    job.removal === undefined ? await checkPhotos(job, deps, now) : await removePhotos(job, deps);
 
   // Blobs first: a record never names bytes that were not written.
   await mapWithConcurrency(decisions, DOWNLOAD_CONCURRENCY, async ({ userId, decision }) => {
@@ -84,20 +79,23 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
     if (decision.action === 'deletePhoto') await deps.photoBlobs.delete(userId);
   });
   const checkedAt = now();
+  const departed =
+    job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
   await deps.identities.writePhotoFields(
     decisions.map(({ userId, decision }) => ({
       userId,
-      fields: photoFields(decision, job.runId, checkedAt),
+      fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
     })),
   );
   await Promise.all(
     decisions
-      .filter(({ userId, decision }) => isLogWorthy(decision, stored.get(userId)))
+      .filter(({ decision, before }) => isLogWorthy(decision, before))
       .map(({ userId, decision }) =>
         deps.events.append(userId, {
           at: checkedAt.toISOString(),
           runId: job.runId,
           result: decision.outcome,
+          reason: decision.outcome === 'removed' ? (job.removal ?? null) : null,
           error: decision.outcome === 'failed' ? decision.error : null,
         }),
       ),
@@ -107,7 +105,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
       job.runId,
       userId,
       decision.outcome,
-      REASONS[decision.outcome],
+      decision.outcome === 'removed' && job.removal !== undefined ? job.removal : REASONS[decision.outcome],
       decision.outcome === 'failed' ? decision.error : undefined,
     );
   }
@@ -115,6 +113,40 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   const counts = countOutcomes(decisions.map(({ decision }) => decision.outcome));
   await finishJob(job, counts, deps);
   return { counts, skipped: false };
+}
+
+interface UserDecision {
+  userId: string;
+  decision: PhotoDecision;
+  before: UserEntity | undefined;
+}
+
+async function checkPhotos(job: PhotoJob, deps: PhotoWorkerDeps, now: () => Date): Promise<UserDecision[]> {
+  const [stored, metadata] = await Promise.all([
+    deps.identities.readPhotoStates(job.userIds),
+    deps.graph.getMetadata(job.userIds),
+  ]);
+  return mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => ({
+    userId,
+    decision: await decide(userId, job.runId, stored.get(userId), metadata.get(userId), deps, now()),
+    before: stored.get(userId),
+  }));
+}
+
+/** No Graph request: the stored photo goes; one already gone by an earlier delivery of this run stays counted. */
+async function removePhotos(job: PhotoJob, deps: PhotoWorkerDeps): Promise<UserDecision[]> {
+  const stored = await deps.identities.readPhotoStates(job.userIds);
+  return job.userIds.map((userId) => {
+    const before = stored.get(userId);
+    const decision: PhotoDecision = storedPhotoOf(before).sha256
+      ? { outcome: 'removed', action: 'deletePhoto' }
+      : carryEarlierChange(
+          { outcome: 'noPhoto', action: 'none' },
+          { runId: before?.lastRunId, result: before?.lastResult },
+          job.runId,
+        );
+    return { userId, decision, before };
+  });
 }
 
 async function decide(

@@ -16,10 +16,12 @@ export async function startRun(
     runId: run.runId,
     trigger,
     photoSyncActive: run.photoSyncActive,
-    reason: run.photoSyncActive
-      ? 'userPhotos and syncUserPhotos are on'
-      : `photo sync off (userPhotos=${settings.userPhotos}, ` +
-        `syncUserPhotos=${settings.syncUserPhotos}): core attributes only`,
+    reason:
+      trigger === 'purge'
+        ? 'purge: every stored photo is deleted, nothing is asked of Graph'
+        : run.photoSyncActive
+          ? 'userPhotos and syncUserPhotos are on'
+          : `photo sync off (userPhotos=${settings.userPhotos}, syncUserPhotos=${settings.syncUserPhotos}): core attributes only`,
   });
   return run;
 }

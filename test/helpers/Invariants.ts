@@ -57,17 +57,18 @@ export async function storedStates(t: TestEnvironment): Promise<Map<string, Stor
   return states;
 }
 
-/** A finished run's counts: one outcome per user it listed (all 0 when photo sync was off), every job done. */
+/** A finished run's counts: one outcome per user it listed or skipped it (all 0 when photo sync was off), every job done. */
 export function countProblems(run: Run): string[] {
   const problems: string[] = [];
   if (run.status === 'running')
     problems.push(`run ${run.runId} is still running (jobs ${JSON.stringify(run.jobs)})`);
   const total = totalOf(run.photos);
-  if (run.photoSyncActive && total !== run.users)
+  const checksPhotos = run.photoSyncActive || run.trigger === 'purge';
+  if (checksPhotos && total + run.skipped !== run.users)
     problems.push(
-      `run ${run.runId}: outcomes add up to ${total}, but it listed ${run.users} users (${JSON.stringify(run.photos)})`,
+      `run ${run.runId}: outcomes add up to ${total} and ${run.skipped} skipped, but it listed ${run.users} users (${JSON.stringify(run.photos)})`,
     );
-  if (!run.photoSyncActive && total !== 0)
+  if (!checksPhotos && total !== 0)
     problems.push(`run ${run.runId}: photo sync was off, yet it counted ${JSON.stringify(run.photos)}`);
   if (run.jobs.total !== null && run.jobs.done !== run.jobs.total)
     problems.push(`run ${run.runId}: ${run.jobs.done} of ${run.jobs.total} jobs done`);

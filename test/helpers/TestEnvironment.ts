@@ -43,6 +43,8 @@ export interface TestEnvironmentOptions {
    * smaller pages), so a small tenant spans several pages and `@odata.nextLink` is followed.
    */
   graphPageSize?: number;
+  /** App settings beside the storage and Graph ones, e.g. PHOTO_REMOVAL_LIMIT. */
+  env?: Record<string, string>;
 }
 
 /** Fast retries for tests: the queue semantics of host.json, without its waits. */
@@ -102,6 +104,7 @@ export class TestEnvironment {
       GRAPH_ACCESS_TOKEN: sim.token,
       PHOTO_QUEUE: 'photo-sync-jobs',
       PHOTO_CONTAINER: 'user-photos',
+      ...options.env,
     };
     // Jest runs tests in a VM context whose global dispatcher Node's fetch does not see: the
     // certificate is trusted per request instead.
@@ -169,6 +172,15 @@ export class TestEnvironment {
     if (response.status !== 200) throw new Error(`settings not saved: ${JSON.stringify(response.jsonBody)}`);
   }
 
+  async setScopeGroups(photoGroupId: string | null, photoExcludeGroupId: string | null): Promise<void> {
+    const response = await this.http(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body: JSON.stringify({ photoGroupId, photoExcludeGroupId }),
+    });
+    if (response.status !== 200) throw new Error(`scope not saved: ${JSON.stringify(response.jsonBody)}`);
+  }
+
   /** Every queue processed until all are empty, as the Functions host would, one pass after another. */
   async drainQueues(): Promise<void> {
     for (;;) {
@@ -179,16 +191,22 @@ export class TestEnvironment {
   }
 
   /** Only the run requests: the run is planned and its photo jobs wait on the queue. */
-  async planOnly(): Promise<string> {
-    const response = await this.http(syncHandler, { method: 'POST', path: 'sync' });
+  async planOnly(body?: { allowRemovals: boolean }): Promise<string> {
+    const response = await this.http(syncHandler, {
+      method: 'POST',
+      path: 'sync',
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+    });
     if (response.status !== 202) throw new Error(`sync not started: ${JSON.stringify(response.jsonBody)}`);
     await this.runners[0].drain();
     return (response.jsonBody as { runId: string }).runId;
   }
 
   /** `POST /api/sync`, then the queues drained: one whole run. */
-  async runSync(): Promise<Run> {
-    const runId = await this.planOnly();
+  async runSync(body?: { allowRemovals: boolean }): Promise<Run> {
+    const runId = await this.planOnly(body);
     await this.drainQueues();
     const run = await this.services.runs.get(runId);
     if (run === undefined) throw new Error(`run ${runId} vanished`);

@@ -1,10 +1,12 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
+import { usersHandler } from '../../src/functions/users';
 import { blobHashes, expectCountsAddUp, usersWithoutPhoto, usersWithPhoto } from '../helpers/Invariants';
 
 /**
  * A user deleted from Entra ID is no longer listed. After a whole listing the planner sends the
- * stored users it did not list, if they still have a photo, to their photo jobs; Graph answers
- * 404 for a deleted user, so the photo goes (`removed`) while the record's core attributes stay.
+ * stored users it did not list, if they still have a photo, to removal jobs: the photo goes
+ * (`removed`, reason `departed`) without a Graph request, while the record's core attributes stay,
+ * marked `inDirectory: false` with `departedAt`.
  * Its own environment: the shared invariants take every simulated user to be in the directory.
  */
 
@@ -19,7 +21,7 @@ afterAll(async () => {
   await t.stop();
 });
 
-test("a deleted user's stored photo is removed by the next run and counted there; one without a photo is not asked for", async () => {
+test("a deleted user's stored photo is removed by the next run (reason departed) and counted there; neither is asked of Graph", async () => {
   await t.setSettings(true, true);
   const first = await t.runSync();
   expect(first.photos.added).toBe(usersWithPhoto(t).length);
@@ -36,15 +38,27 @@ test("a deleted user's stored photo is removed by the next run and counted there
   expect(run).toMatchObject({ status: 'completed', users: USERS - 1 });
   expect(run.photos).toMatchObject({ removed: 1, failed: 0, added: 0, updated: 0 });
   expectCountsAddUp(run);
-  expect(t.sim.counters.batchItems).toBe(USERS - 1);
+  expect(t.sim.counters.batchItems).toBe(USERS - 2);
+  expect(t.sim.counters.directValue + t.sim.counters.directMetadata).toBe(0);
   expect((await blobHashes(t)).has(gone)).toBe(false);
   const record = await t.services.identities.get(gone);
-  expect(record).toMatchObject({ lastResult: 'removed', photoSha256: '', lastRunId: run.runId });
+  expect(record).toMatchObject({
+    lastResult: 'removed',
+    photoSha256: '',
+    lastRunId: run.runId,
+    inDirectory: false,
+    departedAt: expect.any(String),
+  });
+  expect((await t.services.events.recent(gone))[0]).toMatchObject({ result: 'removed', reason: 'departed' });
+  const departed = await t.http(usersHandler, { method: 'GET', path: 'users?inDirectory=false' });
+  expect((departed.jsonBody as { users: Array<{ id: string; inDirectory: boolean }> }).users).toEqual([
+    expect.objectContaining({ id: gone, inDirectory: false, departedAt: expect.any(String) }),
+  ]);
   expect(record?.displayName).toBeTruthy();
   expect(await t.services.identities.get(goneWithoutPhoto)).toEqual(untouched);
   expect(
     t.logEvents('photoResult').find((entry) => entry.userId === gone && entry.runId === run.runId),
-  ).toMatchObject({ result: 'removed' });
+  ).toMatchObject({ result: 'removed', reason: 'departed' });
   expect(t.logEvents('photoJobsEnqueued').find((entry) => entry.runId === run.runId)).toMatchObject({
     departedUsers: 1,
   });

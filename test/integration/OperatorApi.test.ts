@@ -116,6 +116,8 @@ describe('before any photo was checked', () => {
       mail: first.mail,
       userPrincipalName: first.userPrincipalName,
       accountEnabled: first.accountEnabled,
+      inDirectory: true,
+      departedAt: null,
       photo: {
         status: 'unknown',
         sha256: null,

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS } from '../../src/domain/SyncSettings';
 import type { PhotoJob } from '../../src/domain/PhotoJob';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
@@ -58,11 +59,33 @@ function recordingDeps(
     departedAsked.push(options.departedWithPhoto);
     for (const [index, page] of stored.entries()) {
       events.push(`read ids ${index + 1}`);
-      yield page.map((userId) => ({ userId, departed: departedIds.has(userId) }));
+      yield page.map((userId) => ({
+        userId,
+        departed: departedIds.has(userId),
+        hasPhoto: departedIds.has(userId),
+      }));
     }
   }
   const deps: PlannerDeps = {
     listUserPages,
+    listMemberPages: () => {
+      throw new Error('no scope group is set');
+    },
+    settings: { read: async () => ({ ...DEFAULT_SETTINGS, etag: '*', updatedAt: null, updatedBy: null }) },
+    scope: {
+      digests: async () => undefined,
+      saveDigests: async () => undefined,
+      bucketMembers: async () => [],
+      changeMembers: async () => undefined,
+      members: async function* () {},
+    },
+    removalLimit: 500,
+    retention: {
+      events: { pruneOlderThan: async () => 0 },
+      settings: { pruneHistoryOlderThan: async () => 0 },
+      runs: { pruneRunsStartedBefore: async () => ({ runs: 0, markers: 0 }) },
+      historyDays: 90,
+    },
     identities: {
       upsertCoreAttributes: async (users: readonly DirectoryUser[]) =>
         void events.push(`store ${users.length} users`),
@@ -167,6 +190,8 @@ test("pruning old runs' job markers comes after planning, and its failure is a w
     startedAt: '2026-12-01T10:00:00.000Z',
     finishedAt: '2026-12-01T10:00:01.000Z',
     users: 2,
+    skipped: 0,
+    warnings: [],
     photos: emptyCounts(),
     jobs: { total: 1, done: 1, poisoned: 0 },
     error: null,
@@ -196,7 +221,7 @@ test("pruning old runs' job markers comes after planning, and its failure is a w
   ]);
 });
 
-test("after a whole listing, stored users it no longer lists join the jobs in table order and count among the run's users", async () => {
+test("after a whole listing, stored users it no longer lists who have a photo get a removal job (departed) and count among the run's users", async () => {
   const [listed1, departed, listed2] = [user(1), user(2), user(3)];
   const { deps, sent, departedAsked, planned } = recordingDeps(
     [[listed1, listed2]],
@@ -208,8 +233,11 @@ test("after a whole listing, stored users it no longer lists join the jobs in ta
   await planRun(RUN, deps);
 
   expect(departedAsked).toEqual([true]);
-  expect(sent.map((job) => job.userIds)).toEqual([[listed1.id, departed.id, listed2.id]]);
-  expect(planned).toEqual({ users: 3, jobs: 1 });
+  expect(sent.map((job) => [job.userIds, job.removal])).toEqual([
+    [[listed1.id, listed2.id], undefined],
+    [[departed.id], 'departed'],
+  ]);
+  expect(planned).toEqual({ users: 3, jobs: 2 });
 });
 
 test('after a listing that broke off, users it did not list are not asked for', async () => {
