@@ -213,6 +213,16 @@ export class TestEnvironment {
     return run;
   }
 
+  /** The first log line at `level` that names `event` and every one of `words` (a run id, a user id). */
+  logLine(level: LogLine['level'], event: string, ...words: string[]): LogLine | undefined {
+    return this.logs.find(
+      (line) =>
+        line.level === level &&
+        line.message.includes(event) &&
+        words.every((word) => line.message.includes(word)),
+    );
+  }
+
   logEvents(event?: string): Array<Record<string, unknown>> {
     return this.logs
       .map((line) => {

@@ -228,14 +228,7 @@ describe('failures stay with their user', () => {
       .logEvents('permissionProblem')
       .find((entry) => entry.userId === user.id && entry.runId === run.runId);
     expect(warning?.reason).toMatch(/admin consent/);
-    expect(
-      t.logs.some(
-        (line) =>
-          line.level === 'warning' &&
-          line.message.includes(user.id) &&
-          line.message.includes('permissionProblem'),
-      ),
-    ).toBe(true);
+    expect(t.logLine('warning', 'permissionProblem', user.id)).toBeDefined();
   });
 
   test('a 500 for one user fails only that user; the others are checked as usual', async () => {

@@ -98,14 +98,7 @@ test('/users paging fails after two pages: the run fails with listUsersFailed, l
   await expectNothingLost(t, before, { run });
   const failure = t.logEvents('runPlanningFailed').find((entry) => entry.runId === run.runId);
   expect(failure?.reason).toMatch(/Listing users in Microsoft Graph failed/);
-  expect(
-    t.logs.some(
-      (line) =>
-        line.level === 'error' &&
-        line.message.includes('runPlanningFailed') &&
-        line.message.includes(run.runId),
-    ),
-  ).toBe(true);
+  expect(t.logLine('error', 'runPlanningFailed', run.runId)).toBeDefined();
   expect(t.logEvents('runSummary').find((entry) => entry.runId === run.runId)).toMatchObject({
     status: 'failed',
   });
@@ -131,12 +124,7 @@ test('the token call fails: the run fails loudly with the reason, no photo reque
   // Core attributes are not rewritten either: every record is exactly as before.
   expect(await records()).toEqual(recordsBefore);
   expect(await blobEtags()).toEqual(blobsBefore);
-  const failure = t.logs.find(
-    (line) =>
-      line.level === 'error' &&
-      line.message.includes('runPlanningFailed') &&
-      line.message.includes(run.runId),
-  );
+  const failure = t.logLine('error', 'runPlanningFailed', run.runId);
   expect(failure?.message).toContain('AADSTS7000215');
 
   tokenFailure = undefined;
