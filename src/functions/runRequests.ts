@@ -3,7 +3,7 @@ import { getServices } from '../app/AppServices';
 import { queueTrigger } from '../app/queueTrigger';
 import { parseRunRequest } from '../domain/RunRequest';
 import { planRun } from '../sync/planRun';
-import { planPurge } from '../sync/PurgePlanner';
+import { planPurge } from '../sync/planPurge';
 import { plannerDeps, purgePlannerDeps } from '../sync/SyncDeps';
 import { failPlanning } from '../sync/failPlanning';
 import { SyncLog } from '../sync/SyncLog';

@@ -3,7 +3,7 @@ import { listGroupMemberPages } from '../graph/listGroupMemberPages';
 import { listUserPages } from '../graph/listUserPages';
 import type { PlannerDeps } from './planRun';
 import type { PhotoWorkerDeps } from './processPhotoJob';
-import type { PurgePlannerDeps } from './PurgePlanner';
+import type { PurgePlannerDeps } from './planPurge';
 import { SyncLog, type Logger } from './SyncLog';
 
 /** Wires the plain sync modules to the process's services: the functions stay thin adapters. */

@@ -14,10 +14,11 @@ import type { RemovalReason } from '../domain/RemovalReason';
 import type { RunWarning } from '../domain/RunWarning';
 import type { ScopeStore } from '../storage/ScopeStore';
 import type { SettingsStore } from '../storage/SettingsStore';
-import { scopeFilter } from './ScopeFilter';
-import { jobRouter, RemovalPlan } from './ScopePlan';
-import { pruneHistory, type HistoryRetentionDeps } from './HistoryRetention';
-import { refreshScope, type ScopeRefreshDeps } from './ScopeRefresh';
+import { scopeFilter } from './scopeFilter';
+import { jobRouter } from './jobRouter';
+import { RemovalPlan } from './RemovalPlan';
+import { pruneHistory, type HistoryRetentionDeps } from './pruneHistory';
+import { refreshScope, type ScopeRefreshDeps } from './refreshScope';
 
 export interface PlannerDeps {
   listUserPages: () => AsyncIterable<DirectoryUser[]>;

@@ -1,7 +1,7 @@
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { newRunId } from '../../src/domain/Run';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
-import { pruneHistory, RETENTION_BOUNDS } from '../../src/sync/HistoryRetention';
+import { pruneHistory, RETENTION_BOUNDS } from '../../src/sync/pruneHistory';
 import { SyncLog } from '../../src/sync/SyncLog';
 import { tenantUserIds } from '../helpers/Invariants';
 

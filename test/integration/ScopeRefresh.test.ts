@@ -2,7 +2,7 @@ import { TestEnvironment } from '../helpers/TestEnvironment';
 import { MethodInterceptor } from '../helpers/MethodInterceptor';
 import { tenantUserIds } from '../helpers/Invariants';
 import { listGroupMemberPages } from '../../src/graph/listGroupMemberPages';
-import { refreshScope, type ScopeRefreshDeps } from '../../src/sync/ScopeRefresh';
+import { refreshScope, type ScopeRefreshDeps } from '../../src/sync/refreshScope';
 import { SyncLog } from '../../src/sync/SyncLog';
 
 /**

@@ -2,33 +2,6 @@ import { chunks } from '../domain/chunks';
 import { MAX_USERS_PER_JOB } from '../domain/PhotoJob';
 import type { RemovalReason } from '../domain/RemovalReason';
 import type { RunWarning } from '../domain/RunWarning';
-import type { PhotoJobUser } from '../storage/IdentityStore';
-import type { InScope } from './ScopeFilter';
-import type { ScopeState } from './ScopeRefresh';
-
-/** What the planner does with one stored user: check the photo, remove it (and why), or neither. */
-export type JobRoute =
-  | { kind: 'check' }
-  | { kind: 'remove'; reason: Extract<RemovalReason, 'outOfScope' | 'departed'> }
-  | { kind: 'skip' };
-
-/**
- * The decision for each user of the photo-job pass (SPEC §2.4), in the pass's key order. A photo
- * is removed for scope or departure only on complete knowledge: the scope groups listed whole and,
- * for scope, the user listing whole too (departed users only appear after a whole listing).
- */
-export function jobRouter(
-  scope: ScopeState,
-  inScope: InScope | undefined,
-  usersListedWhole: boolean,
-): (user: PhotoJobUser) => Promise<JobRoute> {
-  return async (user) => {
-    if (!scope.known) return { kind: 'skip' };
-    if (user.departed) return user.hasPhoto ? { kind: 'remove', reason: 'departed' } : { kind: 'skip' };
-    if (inScope === undefined || (await inScope(user.userId))) return { kind: 'check' };
-    return user.hasPhoto && usersListedWhole ? { kind: 'remove', reason: 'outOfScope' } : { kind: 'skip' };
-  };
-}
 
 export interface RemovalTally {
   /** Users whose removal jobs were enqueued, by reason. */

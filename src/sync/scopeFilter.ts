@@ -1,5 +1,5 @@
 import type { ScopeStore } from '../storage/ScopeStore';
-import type { ScopeState } from './ScopeRefresh';
+import type { ScopeState } from './refreshScope';
 
 /**
  * A stored member list read in key order alongside the identity table, which is read in the same
