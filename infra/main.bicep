@@ -25,6 +25,9 @@ param graphAppRoles array = [
   'GroupMember.Read.All'
 ]
 
+@description('Client id of the sign-in app registration, which the preprovision hook creates (AUTH_CLIENT_ID). Empty: no App Service authentication, and the app refuses every caller but /api/health.')
+param authClientId string = ''
+
 @description('GRAPH_BASE_URL: the Graph root, version segment included.')
 param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 
@@ -146,6 +149,17 @@ module api 'app/function-app.bicep' = {
     photoContainerName: photoContainerName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    signInEnabled: !empty(authClientId)
+  }
+}
+
+module authentication 'app/authentication.bicep' = if (!empty(authClientId)) {
+  name: 'authentication'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: authClientId
+    identityCredentialSetting: api.outputs.signInCredentialSetting
   }
 }
 
@@ -156,3 +170,4 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output AZURE_FUNCTION_APP_URL string = api.outputs.url
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output GRAPH_APP_ROLES array = graphAppRoles
+output AUTH_CLIENT_ID string = authClientId

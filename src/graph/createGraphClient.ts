@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { Client, type AuthenticationProvider, type FetchOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AppConfig } from '../config/AppConfig';
@@ -33,7 +33,7 @@ function authProvider(config: AppConfig): AuthenticationProvider {
   const credential = new DefaultAzureCredential({
     managedIdentityClientId: config.graphAuth.managedIdentityClientId,
   });
-  return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+  return graphTokenProvider(credential);
 }
 
 /**
@@ -47,7 +47,16 @@ export function createGraphClient(
   fetchOptions?: FetchOptions,
   provider: AuthenticationProvider = authProvider(config),
 ): Client {
-  const root = splitGraphRoot(config.graphBaseUrl);
+  return graphClientAt(config.graphBaseUrl, provider, fetchOptions);
+}
+
+/** The same client for any Graph root and credential (the deploy hooks use the deployer's). */
+export function graphClientAt(
+  graphBaseUrl: string,
+  provider: AuthenticationProvider,
+  fetchOptions?: FetchOptions,
+): Client {
+  const root = splitGraphRoot(graphBaseUrl);
   return Client.initWithMiddleware({
     authProvider: provider,
     fetchOptions,
@@ -55,4 +64,9 @@ export function createGraphClient(
     defaultVersion: root.version,
     customHosts: GRAPH_HOSTS.has(root.host) ? undefined : new Set([root.host]),
   });
+}
+
+/** A provider that asks `credential` for a Graph token (`https://graph.microsoft.com/.default`). */
+export function graphTokenProvider(credential: TokenCredential): AuthenticationProvider {
+  return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
 }
