@@ -24,6 +24,11 @@ export const SIGN_IN_APP_ROLES = [
   },
 ] as const;
 
+/** The delegated scope a script asks for (`api://<client id>/user_impersonation`). */
+export const SCRIPT_SCOPE = 'user_impersonation';
+/** The Azure CLI's app id: pre-authorized, so `az account get-access-token --scope …` needs no consent prompt. */
+export const AZURE_CLI_APP_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+
 /** Easy Auth's own callback path for the Microsoft provider. */
 export const AUTH_CALLBACK_PATH = '/.auth/login/aad/callback';
 /** The audience of a managed identity's token exchanged for the app registration's (FIC). */
@@ -36,11 +41,21 @@ const AppRoleSchema = z.looseObject({
   isEnabled: z.boolean(),
   allowedMemberTypes: z.array(z.string()),
 });
+const ScopeSchema = z.looseObject({ id: z.string(), value: z.string().nullable() });
 const ApplicationSchema = z.looseObject({
   id: z.string(),
   appId: z.string(),
   identifierUris: z.array(z.string()),
   appRoles: z.array(AppRoleSchema),
+  api: z
+    .looseObject({
+      requestedAccessTokenVersion: z.number().nullish(),
+      oauth2PermissionScopes: z.array(ScopeSchema),
+      preAuthorizedApplications: z.array(
+        z.looseObject({ appId: z.string(), delegatedPermissionIds: z.array(z.string()) }),
+      ),
+    })
+    .nullish(),
   web: z.looseObject({ redirectUris: z.array(z.string()) }).nullish(),
 });
 const PrincipalSchema = z.looseObject({
@@ -111,6 +126,8 @@ export async function ensureSignInRegistration(
   if (roles.length !== application.appRoles.length) patch.appRoles = roles;
   if (!application.identifierUris.includes(identifierUri))
     patch.identifierUris = [...application.identifierUris, identifierUri];
+  const api = apiWith(application);
+  if (api !== undefined) patch.api = api;
   if (Object.keys(patch).length > 0) {
     await graph.api(`/applications/${application.id}`).patch(patch);
     changes.push(`app registration: set ${Object.keys(patch).join(', ')}`);
@@ -151,6 +168,52 @@ function appRolesWith(
     roles.push({ ...role, id: randomUUID(), isEnabled: true, allowedMemberTypes: ['User', 'Application'] });
   }
   return roles;
+}
+
+/**
+ * The registration's API settings where they lack ours: v2 access tokens (the issuer Easy Auth
+ * validates), the `user_impersonation` scope, the Azure CLI pre-authorized for it. Undefined when
+ * nothing is missing.
+ */
+function apiWith(application: Application): Record<string, unknown> | undefined {
+  const api = application.api ?? {
+    requestedAccessTokenVersion: null,
+    oauth2PermissionScopes: [],
+    preAuthorizedApplications: [],
+  };
+  const scopes = [...api.oauth2PermissionScopes];
+  let scope = scopes.find((candidate) => candidate.value === SCRIPT_SCOPE);
+  if (scope === undefined) {
+    scope = {
+      id: randomUUID(),
+      value: SCRIPT_SCOPE,
+      type: 'User',
+      isEnabled: true,
+      adminConsentDisplayName: 'Call entra-photo-sync as the signed-in user',
+      adminConsentDescription:
+        'Lets a script call the entra-photo-sync API with the signed-in user’s app roles.',
+    };
+    scopes.push(scope);
+  }
+  const clients = [...api.preAuthorizedApplications];
+  const cli = clients.find((client) => client.appId === AZURE_CLI_APP_ID);
+  if (cli === undefined) clients.push({ appId: AZURE_CLI_APP_ID, delegatedPermissionIds: [scope.id] });
+  else if (!cli.delegatedPermissionIds.includes(scope.id))
+    clients[clients.indexOf(cli)] = {
+      ...cli,
+      delegatedPermissionIds: [...cli.delegatedPermissionIds, scope.id],
+    };
+  const unchanged =
+    api.requestedAccessTokenVersion === 2 &&
+    scopes.length === api.oauth2PermissionScopes.length &&
+    JSON.stringify(clients) === JSON.stringify(api.preAuthorizedApplications);
+  if (unchanged) return undefined;
+  // Scopes first: a pre-authorization may only name a scope that already exists.
+  return {
+    requestedAccessTokenVersion: 2,
+    oauth2PermissionScopes: scopes,
+    preAuthorizedApplications: clients,
+  };
 }
 
 /** True when it assigned the role, false when the principal already had it. */

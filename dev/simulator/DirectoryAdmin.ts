@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import {
+  ApplicationPatch,
+  AssignmentCreate,
+  FederatedCredentialCreate,
+  ServicePrincipalCreate,
+  type Application,
+  type AppRoleAssignment,
+  type ServicePrincipal,
+} from './DirectoryObjects';
+import { graphError, jsonAnswer, methodNotAllowed, type GraphAnswer } from './GraphAnswer';
 
 /**
  * The directory-administration part of the Graph simulator: app registrations (with app roles,
@@ -8,11 +17,6 @@ import { z } from 'zod';
  * alternate keys `applications(appId='…')`, `applications(uniqueName='…')`,
  * `servicePrincipals(appId='…')`; 201 with the object on create, 204 on update, Graph's error codes.
  */
-export interface DirectoryAnswer {
-  status: number;
-  json?: unknown;
-}
-
 /** Microsoft Graph's own service principal and the application roles this project grants. */
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const GRAPH_APP_ROLES = [
@@ -22,83 +26,15 @@ const GRAPH_APP_ROLES = [
   { value: 'Group.Read.All', id: '5b567255-7703-4780-807c-7be8301ae99b' },
 ];
 
-const AppRole = z.object({
-  id: z.uuid(),
-  value: z.string().min(1),
-  displayName: z.string().min(1),
-  description: z.string().min(1),
-  allowedMemberTypes: z.array(z.enum(['User', 'Application'])).min(1),
-  isEnabled: z.boolean(),
-});
-type AppRole = z.infer<typeof AppRole>;
-
-const ApplicationPatch = z.strictObject({
-  displayName: z.string().min(1).optional(),
-  uniqueName: z.string().min(1).optional(),
-  signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(),
-  identifierUris: z.array(z.string()).optional(),
-  appRoles: z.array(AppRole).optional(),
-  web: z
-    .strictObject({
-      redirectUris: z.array(z.url()).optional(),
-      implicitGrantSettings: z.strictObject({ enableIdTokenIssuance: z.boolean() }).optional(),
-    })
-    .optional(),
-  tags: z.array(z.string()).optional(),
-});
-type ApplicationPatch = z.infer<typeof ApplicationPatch>;
-
-const ServicePrincipalCreate = z.strictObject({
-  appId: z.string(),
-  appRoleAssignmentRequired: z.boolean().optional(),
-  tags: z.array(z.string()).optional(),
-});
-const AssignmentCreate = z.strictObject({ principalId: z.uuid(), resourceId: z.uuid(), appRoleId: z.uuid() });
-const FederatedCredentialCreate = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,119}$/),
-  issuer: z.url(),
-  subject: z.string().min(1),
-  audiences: z.array(z.string()).length(1),
-  description: z.string().optional(),
-});
-
-interface Application extends ApplicationPatch {
-  id: string;
-  appId: string;
-  identifierUris: string[];
-  appRoles: AppRole[];
-  web: { redirectUris: string[]; implicitGrantSettings: { enableIdTokenIssuance: boolean } };
-  federatedIdentityCredentials: Array<z.infer<typeof FederatedCredentialCreate> & { id: string }>;
-}
-
-interface ServicePrincipal {
-  id: string;
-  appId: string;
-  displayName: string;
-  servicePrincipalType: 'Application' | 'ManagedIdentity';
-  appRoleAssignmentRequired: boolean;
-  appRoles: AppRole[];
-}
-
-export interface AppRoleAssignment {
-  id: string;
-  principalId: string;
-  principalType: 'User' | 'ServicePrincipal';
-  resourceId: string;
-  appRoleId: string;
-}
-
-const error = (status: number, code: string, message: string): DirectoryAnswer => ({
-  status,
-  json: { error: { code, message } },
-});
-const notFound = (what: string): DirectoryAnswer =>
+const error = graphError;
+const noContent = (): GraphAnswer => ({ status: 204, headers: {}, bytes: Buffer.alloc(0) });
+const notFound = (what: string): GraphAnswer =>
   error(
     404,
     'Request_ResourceNotFound',
     `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
   );
-const collection = (value: unknown[]): DirectoryAnswer => ({ status: 200, json: { value } });
+const collection = (value: unknown[]): GraphAnswer => jsonAnswer(200, { value });
 
 export class SimulatedDirectoryAdmin {
   readonly applications = new Map<string, Application>();
@@ -139,54 +75,47 @@ export class SimulatedDirectoryAdmin {
     return principal;
   }
 
-  /** The answer to a directory request, or undefined when the path is not a directory route. */
-  answer(method: string, segments: string[], body: unknown): DirectoryAnswer | undefined {
-    const [head, child, ...rest] = segments;
-    if (head === 'me' && child === undefined)
-      return method === 'GET' ? { status: 200, json: this.me } : undefined;
-    if (head === 'applications' && child === undefined && method === 'POST')
-      return this.createApplication(body);
-    if (head === 'servicePrincipals' && child === undefined && method === 'POST')
-      return this.createServicePrincipal(body);
-    const applicationKey = /^applications(?:\((appId|uniqueName)='([^']*)'\)$|$)/.exec(head ?? '');
-    if (applicationKey !== null) {
+  /** Whether a path (after the version) is one of these routes rather than users and photos. */
+  static serves(segments: readonly string[]): boolean {
+    return /^(me|applications|servicePrincipals)(\(|$)/.test(segments[0] ?? '');
+  }
+
+  answer(method: string, segments: string[], body: unknown): GraphAnswer {
+    const [head, ...rest] = segments;
+    if (head === 'me' && rest.length === 0)
+      return method === 'GET' ? jsonAnswer(200, this.me) : methodNotAllowed(method);
+    if (head === 'applications' && rest.length === 0)
+      return method === 'POST' ? this.createApplication(body) : methodNotAllowed(method);
+    if (head === 'servicePrincipals' && rest.length === 0)
+      return method === 'POST' ? this.createServicePrincipal(body) : methodNotAllowed(method);
+    // `applications/{id}/…` or `applications(appId='…')/…`: the object's key, then what follows.
+    const keyed = /^(applications|servicePrincipals)\((appId|uniqueName)='([^']*)'\)$/.exec(head);
+    const [collection, key, value, tail] =
+      keyed !== null ? [keyed[1], keyed[2], keyed[3], rest] : [head, 'id', rest[0], rest.slice(1)];
+    if (collection === 'applications') {
       const application =
-        applicationKey[1] !== undefined
-          ? this.findApplication(applicationKey[1] as 'appId' | 'uniqueName', applicationKey[2])
-          : child !== undefined
-            ? this.applications.get(child)
-            : undefined;
-      const tail = applicationKey[1] !== undefined ? [child, ...rest] : rest;
-      if (applicationKey[1] === undefined && child === undefined) return undefined;
-      if (application === undefined) return notFound(applicationKey[2] ?? child ?? '');
-      return this.applicationRoute(
-        method,
-        application,
-        tail.filter((s) => s !== undefined),
-        body,
-      );
+        key === 'id'
+          ? this.applications.get(value)
+          : this.findApplication(key as 'appId' | 'uniqueName', value);
+      return application === undefined
+        ? notFound(value)
+        : this.applicationRoute(method, application, tail, body);
     }
-    const principalKey = /^servicePrincipals(?:\(appId='([^']*)'\)$|$)/.exec(head ?? '');
-    if (principalKey !== null) {
+    if (collection === 'servicePrincipals' && key !== 'uniqueName') {
       const principal =
-        principalKey[1] !== undefined
-          ? [...this.servicePrincipals.values()].find((candidate) => candidate.appId === principalKey[1])
-          : child !== undefined
-            ? this.servicePrincipals.get(child)
-            : undefined;
-      const tail = (principalKey[1] !== undefined ? [child, ...rest] : rest).filter((s) => s !== undefined);
-      if (principalKey[1] === undefined && child === undefined) return undefined;
-      if (principal === undefined) return notFound(principalKey[1] ?? child ?? '');
-      return this.principalRoute(method, principal, tail, body);
+        key === 'id'
+          ? this.servicePrincipals.get(value)
+          : [...this.servicePrincipals.values()].find((candidate) => candidate.appId === value);
+      return principal === undefined ? notFound(value) : this.principalRoute(method, principal, tail, body);
     }
-    return undefined;
+    return graphError(400, 'BadRequest', `The simulator does not serve ${method} /${segments.join('/')}.`);
   }
 
   private findApplication(key: 'appId' | 'uniqueName', value: string): Application | undefined {
     return [...this.applications.values()].find((application) => application[key] === value);
   }
 
-  private createApplication(body: unknown): DirectoryAnswer {
+  private createApplication(body: unknown): GraphAnswer {
     const parsed = ApplicationPatch.safeParse(body);
     if (!parsed.success || parsed.data.displayName === undefined)
       return error(
@@ -205,6 +134,7 @@ export class SimulatedDirectoryAdmin {
       id: randomUUID(),
       appId: randomUUID(),
       identifierUris: [],
+      api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
       appRoles: [],
       web: { redirectUris: [], implicitGrantSettings: { enableIdTokenIssuance: false } },
       federatedIdentityCredentials: [],
@@ -212,7 +142,7 @@ export class SimulatedDirectoryAdmin {
     const invalid = this.apply(application, parsed.data);
     if (invalid !== undefined) return invalid;
     this.applications.set(application.id, application);
-    return { status: 201, json: this.view(application) };
+    return jsonAnswer(201, this.view(application));
   }
 
   private applicationRoute(
@@ -220,20 +150,20 @@ export class SimulatedDirectoryAdmin {
     application: Application,
     tail: string[],
     body: unknown,
-  ): DirectoryAnswer {
+  ): GraphAnswer {
     if (tail.length === 0) {
-      if (method === 'GET') return { status: 200, json: this.view(application) };
-      if (method !== 'PATCH') return error(405, 'Request_BadRequest', `${method} is not allowed here.`);
+      if (method === 'GET') return jsonAnswer(200, this.view(application));
+      if (method !== 'PATCH') return methodNotAllowed(method);
       const parsed = ApplicationPatch.safeParse(body);
       if (!parsed.success)
         return error(400, 'Request_BadRequest', `Invalid application: ${parsed.error.message}`);
       if (parsed.data.uniqueName !== undefined && parsed.data.uniqueName !== application.uniqueName)
         return error(400, 'Request_BadRequest', 'uniqueName cannot be changed once set.');
-      return this.apply(application, parsed.data) ?? { status: 204 };
+      return this.apply(application, parsed.data) ?? noContent();
     }
     if (tail.length === 1 && tail[0] === 'federatedIdentityCredentials') {
       if (method === 'GET') return collection(application.federatedIdentityCredentials);
-      if (method !== 'POST') return error(405, 'Request_BadRequest', `${method} is not allowed here.`);
+      if (method !== 'POST') return methodNotAllowed(method);
       const parsed = FederatedCredentialCreate.safeParse(body);
       if (!parsed.success)
         return error(400, 'Request_BadRequest', `Invalid credential: ${parsed.error.message}`);
@@ -250,7 +180,7 @@ export class SimulatedDirectoryAdmin {
         );
       const credential = { ...parsed.data, id: randomUUID() };
       application.federatedIdentityCredentials.push(credential);
-      return { status: 201, json: credential };
+      return jsonAnswer(201, credential);
     }
     return error(
       400,
@@ -260,7 +190,7 @@ export class SimulatedDirectoryAdmin {
   }
 
   /** Graph's rules for app roles: unique values and ids; a role's id never changes while it exists. */
-  private apply(application: Application, patch: ApplicationPatch): DirectoryAnswer | undefined {
+  private apply(application: Application, patch: ApplicationPatch): GraphAnswer | undefined {
     if (patch.appRoles !== undefined) {
       const values = patch.appRoles.map((role) => role.value);
       const ids = patch.appRoles.map((role) => role.id);
@@ -276,8 +206,21 @@ export class SimulatedDirectoryAdmin {
           'Property value cannot be deleted unless it is disabled first.',
         );
     }
-    const { web, ...rest } = patch;
+    const { web, api, ...rest } = patch;
+    if (api !== undefined) {
+      const scopes = api.oauth2PermissionScopes ?? application.api.oauth2PermissionScopes;
+      const unknown = (api.preAuthorizedApplications ?? [])
+        .flatMap((client) => client.delegatedPermissionIds)
+        .find((id) => !scopes.some((scope) => scope.id === id));
+      if (unknown !== undefined)
+        return error(
+          400,
+          'Request_BadRequest',
+          `Pre-authorized permission ${unknown} is not a scope of this API.`,
+        );
+    }
     Object.assign(application, rest);
+    if (api !== undefined) Object.assign(application.api, api);
     if (web?.redirectUris !== undefined) application.web.redirectUris = web.redirectUris;
     if (web?.implicitGrantSettings !== undefined)
       application.web.implicitGrantSettings = web.implicitGrantSettings;
@@ -293,7 +236,7 @@ export class SimulatedDirectoryAdmin {
     return visible;
   }
 
-  private createServicePrincipal(body: unknown): DirectoryAnswer {
+  private createServicePrincipal(body: unknown): GraphAnswer {
     const parsed = ServicePrincipalCreate.safeParse(body);
     if (!parsed.success)
       return error(400, 'Request_BadRequest', `Invalid service principal: ${parsed.error.message}`);
@@ -311,7 +254,7 @@ export class SimulatedDirectoryAdmin {
       appRoles: application.appRoles,
     };
     this.servicePrincipals.set(principal.id, principal);
-    return { status: 201, json: principal };
+    return jsonAnswer(201, principal);
   }
 
   private principalRoute(
@@ -319,8 +262,8 @@ export class SimulatedDirectoryAdmin {
     principal: ServicePrincipal,
     tail: string[],
     body: unknown,
-  ): DirectoryAnswer {
-    if (tail.length === 0 && method === 'GET') return { status: 200, json: principal };
+  ): GraphAnswer {
+    if (tail.length === 0 && method === 'GET') return jsonAnswer(200, principal);
     if (tail.length === 1 && tail[0] === 'appRoleAssignments' && method === 'GET')
       return collection(this.assignments.filter((assignment) => assignment.principalId === principal.id));
     if (tail.length === 1 && tail[0] === 'appRoleAssignedTo') {
@@ -335,7 +278,7 @@ export class SimulatedDirectoryAdmin {
     );
   }
 
-  private assign(resource: ServicePrincipal, body: unknown): DirectoryAnswer {
+  private assign(resource: ServicePrincipal, body: unknown): GraphAnswer {
     const parsed = AssignmentCreate.safeParse(body);
     if (!parsed.success)
       return error(400, 'Request_BadRequest', `Invalid assignment: ${parsed.error.message}`);
@@ -371,6 +314,6 @@ export class SimulatedDirectoryAdmin {
       appRoleId,
     };
     this.assignments.push(assignment);
-    return { status: 201, json: assignment };
+    return jsonAnswer(201, assignment);
   }
 }

@@ -50,6 +50,8 @@ const HOST_SETTINGS: Record<string, string> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
     'the host signs its telemetry in with the identity (local auth is off)',
+  OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID:
+    'App Service authentication proves the app registration with this managed identity (no secret)',
 };
 
 /** Settings in local.settings.json for Core Tools, which the app's code does not read. */
@@ -285,6 +287,69 @@ withBicep('infra as the Bicep CLI compiles it (bicep snapshot of main.bicep)', (
     it('grants no role beyond those: no unused storage service, no broad role', () => {
       const allowed = new Set([...[...used].flatMap(rolesOf), ...Object.keys(OTHER_ALLOWED_ROLES)]);
       expect(assignments().filter((assignment) => !allowed.has(assignment.role))).toEqual([]);
+    });
+  });
+
+  describe('App Service authentication', () => {
+    const CLIENT_ID = '0c0ffee0-0000-4000-8000-00000000abcd';
+    let signIn: InfraSnapshot;
+
+    beforeAll(() => {
+      signIn = snapshotInfra(cli!, join(infraDir, 'main.bicep'), {
+        ...REQUIRED_PARAMS,
+        authClientId: CLIENT_ID,
+      });
+    });
+
+    it('requires an Entra ID sign-in with the app registration, except for /api/health', () => {
+      const [auth] = resourcesOfType(signIn, 'Microsoft.Web/sites/config').filter((resource) =>
+        resource.name.endsWith('/authsettingsV2'),
+      );
+      // platform.enabled is what makes the platform set WEBSITE_AUTH_ENABLED, which the app reads.
+      expect(auth.properties).toMatchObject({
+        platform: { enabled: true },
+        globalValidation: {
+          requireAuthentication: true,
+          unauthenticatedClientAction: 'RedirectToLoginPage',
+          excludedPaths: ['/api/health'],
+        },
+        httpSettings: { requireHttps: true },
+        identityProviders: {
+          azureActiveDirectory: {
+            enabled: true,
+            registration: {
+              clientId: CLIENT_ID,
+              // The cloud's own sign-in endpoint (Azure fills it in), then the tenant.
+              openIdIssuer: `[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, '${SNAPSHOT_TENANT}')]`,
+            },
+            validation: { allowedAudiences: [`api://${CLIENT_ID}`, CLIENT_ID] },
+          },
+        },
+      });
+    });
+
+    it('proves the registration with the managed identity: the setting it names holds the identity, no secret', () => {
+      const [auth] = resourcesOfType(signIn, 'Microsoft.Web/sites/config').filter((resource) =>
+        resource.name.endsWith('/authsettingsV2'),
+      );
+      const provider = (
+        auth.properties as {
+          identityProviders: { azureActiveDirectory: { registration: { clientSecretSettingName: string } } };
+        }
+      ).identityProviders.azureActiveDirectory.registration;
+      expect(appSettingsOf(signIn)[provider.clientSecretSettingName]).toBe(
+        appSettingsOf(signIn).AZURE_CLIENT_ID,
+      );
+      expect(Object.keys(provider)).not.toContain('clientSecret');
+    });
+
+    it('is absent without an app registration, so the app fails closed', () => {
+      expect(
+        resourcesOfType(defaults, 'Microsoft.Web/sites/config').filter((resource) =>
+          resource.name.endsWith('/authsettingsV2'),
+        ),
+      ).toEqual([]);
+      expect(Object.keys(settings)).not.toContain('OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID');
     });
   });
 
