@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { AzureDeveloperCliCredential } from '@azure/identity';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
-import { graphClientAt, graphTokenProvider } from '../../src/graph/GraphClientFactory';
+import { graphClientAt, graphTokenProvider } from '../../src/graph/createGraphClient';
 import { completeSignInRegistration, ensureSignInRegistration, grantGraphAppRoles } from './EntraSetup';
 
 /**

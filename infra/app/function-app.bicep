@@ -23,6 +23,9 @@ param instanceMemoryMB int
 @description('App Service authentication is set up (authentication.bicep): Easy Auth then proves the app registration with the managed identity.')
 param signInEnabled bool
 
+@description('Subnet the app joins (vnetEnabled); empty: no virtual network.')
+param subnetId string
+
 // Easy Auth reads this setting's value as the client id of the managed identity whose token it
 // exchanges for the app registration's (a federated identity credential): no client secret.
 var signInCredentialSetting = 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'
@@ -65,6 +68,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
     }

@@ -1,4 +1,4 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { Client, type AuthenticationProvider, type FetchOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AppConfig } from '../config/AppConfig';
@@ -25,14 +25,11 @@ export function splitGraphRoot(graphBaseUrl: string): {
   return { baseUrl: `${url.origin}${prefix}`, version, host: url.hostname, origin: url.origin };
 }
 
-function authProvider(config: AppConfig): AuthenticationProvider {
+function authProvider(config: AppConfig, credential: TokenCredential): AuthenticationProvider {
   if (config.graphAuth.kind === 'fixedToken') {
     const token = config.graphAuth.token;
     return { getAccessToken: async () => token };
   }
-  const credential = new DefaultAzureCredential({
-    managedIdentityClientId: config.graphAuth.managedIdentityClientId,
-  });
   return graphTokenProvider(credential);
 }
 
@@ -44,8 +41,9 @@ function authProvider(config: AppConfig): AuthenticationProvider {
  */
 export function createGraphClient(
   config: AppConfig,
+  credential: TokenCredential,
   fetchOptions?: FetchOptions,
-  provider: AuthenticationProvider = authProvider(config),
+  provider: AuthenticationProvider = authProvider(config, credential),
 ): Client {
   return graphClientAt(config.graphBaseUrl, provider, fetchOptions);
 }

@@ -55,7 +55,7 @@ function loadFunctions(): { registered: Array<{ kind: string; name: string }>; f
     // is sent, but every module they load on construction must be in the package.
     const { loadConfig } = require('./dist/src/config/AppConfig.js');
     const { createStorageClients } = require('./dist/src/storage/StorageClients.js');
-    const { createGraphClient } = require('./dist/src/graph/GraphClientFactory.js');
+    const { createGraphClient } = require('./dist/src/graph/createGraphClient.js');
     const config = loadConfig({
       AzureWebJobsStorage__accountName: 'stpackage',
       AzureWebJobsStorage__clientId: '11111111-2222-3333-4444-555555555555',

@@ -14,7 +14,7 @@ import {
 } from '../../dev/infra/EntraSetup';
 import { GraphSimulator } from '../../dev/simulator/GraphSimulator';
 import { SimulatedTenant } from '../../dev/simulator/SimulatedTenant';
-import { graphClientAt } from '../../src/graph/GraphClientFactory';
+import { graphClientAt } from '../../src/graph/createGraphClient';
 import { ADMIN_ROLE } from '../../src/http/ClientPrincipal';
 
 /**
