@@ -14,13 +14,11 @@ import { z } from 'zod';
 
 /**
  * The folder `azd deploy` uploads (azure.yaml `dist`), built by the prepackage hook from a built
- * tree: host.json, a package.json, the compiled JS of `src/` (no tests, no dev/, no source maps),
- * the console's static files, and the production dependencies only, installed for Linux x64
+ * tree: host.json, a package.json, the build output of `src/` (compiled JS and the console's static
+ * files under dist/src/console; no tests, no dev/, no source maps), and the production dependencies only, installed for Linux x64
  * glibc, what Flex Consumption runs, whatever machine builds it.
  */
 export const PACKAGE_DIR = join('.deploy', 'package');
-/** Files of the project that Azure needs besides the compiled code. */
-const STATIC_DIRS: readonly string[] = [];
 
 const Manifest = z.looseObject({
   name: z.string(),
@@ -118,8 +116,15 @@ export function buildDeploymentPackage(root: string, outDir = join(root, PACKAGE
   );
   rmSync(join(outDir, 'package-lock.json'));
   prune(join(outDir, 'node_modules'));
-  copyTree(compiled, join(outDir, 'dist', 'src'), (path) => path.endsWith('.js'));
-  for (const dir of STATIC_DIRS) copyTree(join(root, dir), join(outDir, dir), () => true);
+  // The build output as the app finds it: compiled JS and the console's assets (dist/src/console).
+  // tsc never deletes what an earlier build left, so a .js whose source is gone stays out.
+  const fromSource = (path: string): boolean =>
+    !path.endsWith('.js') || existsSync(join(root, 'src', relative(compiled, path)).replace(/\.js$/, '.ts'));
+  copyTree(
+    compiled,
+    join(outDir, 'dist', 'src'),
+    (path) => !UNUSED_FILE.test(path) && !path.endsWith('.tsbuildinfo') && fromSource(path),
+  );
   return measure(outDir);
 }
 

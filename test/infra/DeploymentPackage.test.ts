@@ -112,7 +112,20 @@ describe('the deployment package (what azd deploy uploads)', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
         entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)],
       );
-    expect(walk(join(outDir, 'dist')).filter((file) => !file.endsWith('.js'))).toEqual([]);
+    const relativeFiles = (dir: string): string[] =>
+      walk(dir)
+        .map((file) => file.slice(dir.length + 1))
+        .sort();
+    // The build output of src/ (compiled JS, the console's assets), less maps, declarations and
+    // the leftovers of earlier builds (a .js whose .ts is gone).
+    expect(relativeFiles(join(outDir, 'dist', 'src'))).toEqual(
+      relativeFiles(join(REPO_ROOT, 'dist', 'src')).filter(
+        (file) =>
+          !/\.(map|d\.ts)$/.test(file) &&
+          (!file.endsWith('.js') || existsSync(join(REPO_ROOT, 'src', file.replace(/\.js$/, '.ts')))),
+      ),
+    );
+    expect(walk(join(outDir, 'dist')).filter((file) => /\.(ts|map)$/.test(file))).toEqual([]);
     expect(readFileSync(join(outDir, 'host.json'), 'utf8')).toBe(
       readFileSync(join(REPO_ROOT, 'host.json'), 'utf8'),
     );
