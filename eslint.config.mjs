@@ -6,7 +6,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tools/', 'test/setup/*.js', '*.config.js'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.tools/', '.deploy/', 'test/setup/*.js', '*.config.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

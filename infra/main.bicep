@@ -25,6 +25,20 @@ param graphAppRoles array = [
   'GroupMember.Read.All'
 ]
 
+@description('Client id of the sign-in app registration, which the preprovision hook creates (AUTH_CLIENT_ID). Empty: no App Service authentication, and the app refuses every caller but /api/health.')
+param authClientId string = ''
+
+@description('Put the storage account behind private endpoints and the app in a virtual network, as the azd Flex Consumption quickstarts offer. Off by default.')
+param vnetEnabled bool = false
+
+@description('E-mail address of the run alerts (a failed or interrupted run, a run overdue). Empty: no alerts.')
+param alertEmail string = ''
+
+@description('Hours within which a run must complete: the timer schedule (every 4 hours by default) plus a margin.')
+@minValue(1)
+@maxValue(48)
+param runCompletionHours int = 5
+
 @description('GRAPH_BASE_URL: the Graph root, version segment included.')
 param graphBaseUrl string = 'https://graph.microsoft.com/v1.0'
 
@@ -99,6 +113,29 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: 'app-package'
     photoContainerName: photoContainerName
     photoQueueName: photoQueueName
+    privateOnly: vnetEnabled
+  }
+}
+
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storagePrivateEndpoints 'app/storage-private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'storagePrivateEndpoints'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    vnetId: network!.outputs.id
+    subnetId: network!.outputs.privateEndpointSubnetId
+    location: location
+    tags: tags
   }
 }
 
@@ -110,6 +147,19 @@ module monitoring 'app/monitoring.bicep' = {
     applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    runCompletionHours: runCompletionHours
   }
 }
 
@@ -146,6 +196,18 @@ module api 'app/function-app.bicep' = {
     photoContainerName: photoContainerName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    signInEnabled: !empty(authClientId)
+    subnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+  }
+}
+
+module authentication 'app/authentication.bicep' = if (!empty(authClientId)) {
+  name: 'authentication'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    clientId: authClientId
+    identityCredentialSetting: api.outputs.signInCredentialSetting
   }
 }
 
@@ -156,3 +218,4 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output AZURE_FUNCTION_APP_URL string = api.outputs.url
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output GRAPH_APP_ROLES array = graphAppRoles
+output AUTH_CLIENT_ID string = authClientId

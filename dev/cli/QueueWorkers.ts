@@ -1,5 +1,6 @@
 import type { LogHandler } from '@azure/functions';
 import type { AppConfig } from '../../src/config/AppConfig';
+import { createCredential } from '../../src/app/AppCredential';
 import { createQueueServiceClient } from '../../src/storage/StorageClients';
 import type { RegisteredFunction } from '../host/FunctionRegistry';
 import type { QueueSettings } from '../host/HostSettings';
@@ -27,7 +28,7 @@ export class QueueWorkers {
     options: QueueWorkersOptions,
   ): Promise<QueueWorkers> {
     const runners = await queueRunnersFor(functions, {
-      service: createQueueServiceClient(options.config),
+      service: createQueueServiceClient(options.config, createCredential(options.config)),
       appSettings: options.appSettings,
       settings: options.settings,
       logHandler: options.logHandler,

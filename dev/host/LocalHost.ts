@@ -1,5 +1,6 @@
 import type { LogHandler, LogLevel, InvocationContext, Timer } from '@azure/functions';
 import type { AppConfig } from '../../src/config/AppConfig';
+import { createCredential } from '../../src/app/AppCredential';
 import { createQueueServiceClient } from '../../src/storage/StorageClients';
 import { loadFunctions, type RegisteredFunction } from './FunctionRegistry';
 import { readQueueSettings, type QueueSettings } from './HostSettings';
@@ -76,7 +77,7 @@ export class LocalHost {
           ),
       );
     const queues = await queueRunnersFor(functions, {
-      service: createQueueServiceClient(options.config),
+      service: createQueueServiceClient(options.config, createCredential(options.config)),
       appSettings: options.appSettings,
       settings: queueSettings,
       logHandler,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from './RepoRoot';
 
 /**
  * The real Bicep compiler, restored from NuGet (`Azure.Bicep.CommandLine.linux-x64`) with the
@@ -10,7 +11,6 @@ import { join, resolve } from 'node:path';
 export const BICEP_VERSION = '0.49.2';
 const PACKAGE = 'Azure.Bicep.CommandLine.linux-x64';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TOOLS_DIR = join(REPO_ROOT, '.tools', 'bicep');
 
 export type BicepCli =

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { locateBicep, REPO_ROOT } from './BicepCli';
+import { locateBicep } from './BicepCli';
+import { REPO_ROOT } from './RepoRoot';
 import { compileInfra, summaryLine } from './InfraCompiler';
 
 /**

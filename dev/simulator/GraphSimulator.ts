@@ -1,7 +1,7 @@
 /**
  * A fake Microsoft Graph over HTTPS for tests, benchmarks and the local demo tenant. It serves the
  * few endpoints the product uses — user paging (listUsers), photo metadata and bytes (photoAnswer),
- * `$batch` (batchAnswer) — with Graph's status codes, error shapes and batch quirks, counts what
+ * `$batch` (batchAnswer), and the directory administration of the azd hooks (DirectoryAdmin) — with Graph's status codes, error shapes and batch quirks, counts what
  * clients do (SimulatorCounters), and injects faults (SimulatorFaults, FaultPatch) on demand; the
  * control API (controlAnswer) drives it from other processes. This module is the server and its
  * routing. It must be HTTPS: the Graph SDK only sends the bearer token to https hosts.
@@ -15,11 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from 'selfsigned';
 import { batchAnswer } from './batchAnswer';
 import { controlAnswer } from './controlAnswer';
+import { SimulatedDirectoryAdmin } from './DirectoryAdmin';
 import { graphError, methodNotAllowed, writeAnswer, type GraphAnswer } from './GraphAnswer';
 import { pathSegments, type GraphCall } from './GraphCall';
 import { listGroupMembers } from './listGroupMembers';
 import { listUsers } from './listUsers';
 import { photoAnswer } from './photoAnswer';
+import { readJson } from './readJson';
 import { RandomFailures } from './RandomFailures';
 import { RetryAfterDeadlines } from './RetryAfterDeadlines';
 import type { SimulatedTenant } from './SimulatedTenant';
@@ -56,6 +58,8 @@ export class GraphSimulator implements SimulatorState {
   readonly deadlines = new RetryAfterDeadlines();
   readonly bucket = new TokenBucket();
   readonly randomFailures = new RandomFailures();
+  /** App registrations, service principals and role assignments, for the azd provisioning hooks. */
+  readonly directory = new SimulatedDirectoryAdmin();
 
   private readonly latencyMs: number;
   private readonly initialThrottleRps: number | undefined;
@@ -188,7 +192,9 @@ export class GraphSimulator implements SimulatorState {
         ? method === 'POST'
           ? await batchAnswer(this, req, arrivedAt, (call) => this.route(call))
           : methodNotAllowed(method)
-        : this.route({ method, segments: rest, query: url.searchParams, inBatch: false, arrivedAt });
+        : SimulatedDirectoryAdmin.serves(rest)
+          ? this.directory.answer(method, rest, method === 'GET' ? undefined : await readJson(req))
+          : this.route({ method, segments: rest, query: url.searchParams, inBatch: false, arrivedAt });
 
     if (answer.stallMs) await this.sleep(answer.stallMs);
     if (answer.sabotage === 'reset') {

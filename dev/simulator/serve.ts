@@ -5,7 +5,12 @@
  *
  *   node dist/dev/simulator/serve.js --users 1000 --latency-ms 20 --throttle-rps 200 --seed 1 --port 8443 --token dev
  *     [--scope-members 500]   (a group of the first 500 users; its id is printed as `scopeGroupId`)
+ *
+ * `--ca-file <path>` also writes its certificate there, for a client in another process to trust
+ * (`NODE_EXTRA_CA_CERTS=<path> func start`).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GraphSimulator } from './GraphSimulator';
 import { SimulatedTenant } from './SimulatedTenant';
@@ -31,6 +36,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       token: { type: 'string' },
       'scope-members': { type: 'string' },
+      'ca-file': { type: 'string' },
     },
     strict: true,
   });
@@ -51,6 +57,11 @@ async function main(): Promise<void> {
     port: numberOption(values, 'port'),
     token: values.token,
   });
+  const caFile = values['ca-file'];
+  if (caFile !== undefined) {
+    mkdirSync(dirname(caFile), { recursive: true });
+    writeFileSync(caFile, sim.caCertPem);
+  }
   process.stdout.write(
     `${JSON.stringify({ baseUrl: sim.baseUrl, origin: sim.origin, token: sim.token, caCertPem: sim.caCertPem, scopeGroupId })}\n`,
   );

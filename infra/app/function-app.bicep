@@ -20,6 +20,16 @@ param photoContainerName string
 param maximumInstanceCount int
 param instanceMemoryMB int
 
+@description('App Service authentication is set up (authentication.bicep): Easy Auth then proves the app registration with the managed identity.')
+param signInEnabled bool
+
+@description('Subnet the app joins (vnetEnabled); empty: no virtual network.')
+param subnetId string
+
+// Easy Auth reads this setting's value as the client id of the managed identity whose token it
+// exchanges for the app registration's (a federated identity credential): no client secret.
+var signInCredentialSetting = 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -58,6 +68,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -90,7 +101,7 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
   // DefaultAzureCredential falls through to the managed identity.
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: {
+    properties: union(signInEnabled ? { '${signInCredentialSetting}': identityClientId } : {}, {
       AzureWebJobsStorage__accountName: storage.name
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
@@ -106,9 +117,10 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
       PHOTO_HISTORY_DAYS: string(photoHistoryDays)
       PHOTO_QUEUE: photoQueueName
       PHOTO_CONTAINER: photoContainerName
-    }
+    })
   }
 }
 
 output name string = functionApp.name
+output signInCredentialSetting string = signInCredentialSetting
 output url string = 'https://${functionApp.properties.defaultHostName}'

@@ -7,6 +7,9 @@ param deploymentContainerName string
 param photoContainerName string
 param photoQueueName string
 
+@description('Reachable only through private endpoints (vnetEnabled): no public network access.')
+param privateOnly bool
+
 // The names the app derives from PHOTO_QUEUE (src/storage/StorageNames.ts queueNames()).
 var queueNames = [
   photoQueueName
@@ -42,8 +45,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateOnly ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }

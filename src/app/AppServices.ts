@@ -1,4 +1,6 @@
+import type { TokenCredential } from '@azure/identity';
 import type { AuthenticationProvider, Client, FetchOptions } from '@microsoft/microsoft-graph-client';
+import { createCredential } from './AppCredential';
 import { loadConfig, type AppConfig } from '../config/AppConfig';
 import type { PhotoJob } from '../domain/PhotoJob';
 import type { RunRequest } from '../domain/RunRequest';
@@ -16,6 +18,8 @@ import { createStorageClients, ensureStorage, type StorageClients } from '../sto
 /** Everything the functions use, built once per process from the configuration. */
 export interface AppServices {
   config: AppConfig;
+  /** The one credential of Graph and storage (src/app/AppCredential.ts). */
+  credential: TokenCredential;
   storage: StorageClients;
   graphClient: Client;
   photoGraph: PhotoGraph;
@@ -38,13 +42,21 @@ export interface ServiceOverrides {
   graphFetchOptions?: FetchOptions;
   /** Replaces the configured credential (tests make the token call fail without any network). */
   graphAuthProvider?: AuthenticationProvider;
+  /** Replaces the app's one credential. */
+  credential?: TokenCredential;
 }
 
 export async function createServices(overrides: ServiceOverrides = {}): Promise<AppServices> {
   const config = loadConfig(overrides.env ?? process.env);
-  const storage = createStorageClients(config);
+  const credential = overrides.credential ?? createCredential(config);
+  const storage = createStorageClients(config, credential);
   await ensureStorage(storage);
-  const graphClient = createGraphClient(config, overrides.graphFetchOptions, overrides.graphAuthProvider);
+  const graphClient = createGraphClient(
+    config,
+    credential,
+    overrides.graphFetchOptions,
+    overrides.graphAuthProvider,
+  );
   const graphOptions: PhotoGraphOptions = {
     ...DEFAULT_PHOTO_GRAPH_OPTIONS,
     ...overrides.graph,
@@ -52,6 +64,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
   };
   return {
     config,
+    credential,
     storage,
     graphClient,
     photoGraph: new PhotoGraph(graphClient, graphOptions),

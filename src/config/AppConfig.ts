@@ -25,14 +25,23 @@ export const CONFIG_KEYS = [
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-export type GraphAuthConfig =
-  | { kind: 'fixedToken'; token: string }
-  | { kind: 'defaultAzureCredential'; managedIdentityClientId?: string };
+/** A fixed token (simulators only), or the app's one credential. */
+export type GraphAuthConfig = { kind: 'fixedToken'; token: string } | { kind: 'credential' };
+
+/**
+ * The one Entra ID credential of the app, for Graph and storage alike. In Azure a user-assigned
+ * managed identity, pinned by its client id so no other identity is ever tried; with a client
+ * secret or certificate, that app registration; otherwise the developer's own sign-in (Azure CLI,
+ * azd, …) through DefaultAzureCredential.
+ */
+export type CredentialConfig =
+  { kind: 'managedIdentity'; clientId: string } | { kind: 'servicePrincipal' } | { kind: 'developer' };
 
 export interface AppConfig {
   storage: StorageConfig;
   graphBaseUrl: string;
   graphAuth: GraphAuthConfig;
+  credential: CredentialConfig;
   syncSchedule: string;
   recheckDays: number;
   /** Most photos one run removes for scope or departure (PHOTO_REMOVAL_LIMIT). */
@@ -124,15 +133,17 @@ function schedule(env: Env): string {
 
 function graphAuth(env: Env, graphBaseUrlSet: boolean): GraphAuthConfig {
   const token = read(env, 'GRAPH_ACCESS_TOKEN');
-  if (token !== undefined) {
-    if (!graphBaseUrlSet) {
-      throw new ConfigError(
-        'GRAPH_ACCESS_TOKEN',
-        'a fixed token is for simulators only: set GRAPH_BASE_URL too',
-      );
-    }
-    return { kind: 'fixedToken', token };
+  if (token === undefined) return { kind: 'credential' };
+  if (!graphBaseUrlSet) {
+    throw new ConfigError(
+      'GRAPH_ACCESS_TOKEN',
+      'a fixed token is for simulators only: set GRAPH_BASE_URL too',
+    );
   }
+  return { kind: 'fixedToken', token };
+}
+
+function credential(env: Env): CredentialConfig {
   const clientSecret = read(env, 'AZURE_CLIENT_SECRET');
   const certificate = read(env, 'AZURE_CLIENT_CERTIFICATE_PATH');
   if (clientSecret !== undefined || certificate !== undefined) {
@@ -140,8 +151,20 @@ function graphAuth(env: Env, graphBaseUrlSet: boolean): GraphAuthConfig {
       if (read(env, key) === undefined)
         throw new ConfigError(key, 'required with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH');
     }
+    return { kind: 'servicePrincipal' };
   }
-  return { kind: 'defaultAzureCredential', managedIdentityClientId: read(env, 'AZURE_CLIENT_ID') };
+  const clientId = read(env, 'AZURE_CLIENT_ID');
+  const storageClientId = read(env, 'AzureWebJobsStorage__clientId');
+  if (clientId !== undefined && storageClientId !== undefined && clientId !== storageClientId) {
+    throw new ConfigError(
+      'AzureWebJobsStorage__clientId',
+      'must be the managed identity of AZURE_CLIENT_ID: one identity serves Graph and storage',
+    );
+  }
+  const managedIdentity = clientId ?? storageClientId;
+  return managedIdentity === undefined
+    ? { kind: 'developer' }
+    : { kind: 'managedIdentity', clientId: managedIdentity };
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -150,6 +173,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     storage: readStorage(env),
     graphBaseUrl: graphBaseUrlRaw === undefined ? DEFAULT_GRAPH_BASE_URL : graphRoot(graphBaseUrlRaw),
     graphAuth: graphAuth(env, graphBaseUrlRaw !== undefined),
+    credential: credential(env),
     syncSchedule: schedule(env),
     recheckDays: positiveNumber(env, 'PHOTO_RECHECK_DAYS', 7, { integer: false, max: 3650 }),
     removalLimit: positiveNumber(env, 'PHOTO_REMOVAL_LIMIT', 500, { integer: true, max: 1_000_000 }),
@@ -169,7 +193,7 @@ export function describeConfig(config: AppConfig): Record<string, string> {
         : 'connection string (set)',
     graphBaseUrl: config.graphBaseUrl,
     graphCredential:
-      config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : 'DefaultAzureCredential',
+      config.graphAuth.kind === 'fixedToken' ? 'GRAPH_ACCESS_TOKEN (set)' : config.credential.kind,
     schedule: config.syncSchedule,
     recheckDays: String(config.recheckDays),
     removalLimit: String(config.removalLimit),

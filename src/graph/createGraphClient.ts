@@ -1,4 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { Client, type AuthenticationProvider, type FetchOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { AppConfig } from '../config/AppConfig';
@@ -25,15 +25,12 @@ export function splitGraphRoot(graphBaseUrl: string): {
   return { baseUrl: `${url.origin}${prefix}`, version, host: url.hostname, origin: url.origin };
 }
 
-function authProvider(config: AppConfig): AuthenticationProvider {
+function authProvider(config: AppConfig, credential: TokenCredential): AuthenticationProvider {
   if (config.graphAuth.kind === 'fixedToken') {
     const token = config.graphAuth.token;
     return { getAccessToken: async () => token };
   }
-  const credential = new DefaultAzureCredential({
-    managedIdentityClientId: config.graphAuth.managedIdentityClientId,
-  });
-  return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
+  return graphTokenProvider(credential);
 }
 
 /**
@@ -44,10 +41,20 @@ function authProvider(config: AppConfig): AuthenticationProvider {
  */
 export function createGraphClient(
   config: AppConfig,
+  credential: TokenCredential,
   fetchOptions?: FetchOptions,
-  provider: AuthenticationProvider = authProvider(config),
+  provider: AuthenticationProvider = authProvider(config, credential),
 ): Client {
-  const root = splitGraphRoot(config.graphBaseUrl);
+  return graphClientAt(config.graphBaseUrl, provider, fetchOptions);
+}
+
+/** The same client for any Graph root and credential (the deploy hooks use the deployer's). */
+export function graphClientAt(
+  graphBaseUrl: string,
+  provider: AuthenticationProvider,
+  fetchOptions?: FetchOptions,
+): Client {
+  const root = splitGraphRoot(graphBaseUrl);
   return Client.initWithMiddleware({
     authProvider: provider,
     fetchOptions,
@@ -55,4 +62,9 @@ export function createGraphClient(
     defaultVersion: root.version,
     customHosts: GRAPH_HOSTS.has(root.host) ? undefined : new Set([root.host]),
   });
+}
+
+/** A provider that asks `credential` for a Graph token (`https://graph.microsoft.com/.default`). */
+export function graphTokenProvider(credential: TokenCredential): AuthenticationProvider {
+  return new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] });
 }

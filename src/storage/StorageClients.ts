@@ -1,9 +1,8 @@
 import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { AppConfig } from '../config/AppConfig';
-import type { IdentityStorageConfig } from '../config/readStorage';
 import { queueNames, TABLES } from './StorageNames';
 
 export type TableName = keyof typeof TABLES;
@@ -23,22 +22,19 @@ function mapValues<K extends string, V, W>(record: Record<K, V>, map: (value: V)
   >;
 }
 
-function credentialFor(storage: IdentityStorageConfig): TokenCredential {
-  return new DefaultAzureCredential({ managedIdentityClientId: storage.clientId });
-}
-
 /** The queue service behind `AzureWebJobsStorage`, as the queue triggers see it. */
-export function createQueueServiceClient(config: AppConfig): QueueServiceClient {
+export function createQueueServiceClient(config: AppConfig, credential: TokenCredential): QueueServiceClient {
   const storage = config.storage;
   return storage.kind === 'connectionString'
     ? QueueServiceClient.fromConnectionString(storage.connectionString)
-    : new QueueServiceClient(storage.queueServiceUri, credentialFor(storage));
+    : new QueueServiceClient(storage.queueServiceUri, credential);
 }
 
-export function createStorageClients(config: AppConfig): StorageClients {
+/** Identity-based storage signs in with `credential`, the app's one credential (src/app/AppCredential.ts). */
+export function createStorageClients(config: AppConfig, credential: TokenCredential): StorageClients {
   const names = queueNames(config.photoQueue);
   const storage = config.storage;
-  const queueService = createQueueServiceClient(config);
+  const queueService = createQueueServiceClient(config, credential);
   if (storage.kind === 'connectionString') {
     // Azurite speaks plain http; real accounts' connection strings say https.
     const allowInsecureConnection = /UseDevelopmentStorage=true|http:\/\//i.test(storage.connectionString);
@@ -52,7 +48,6 @@ export function createStorageClients(config: AppConfig): StorageClients {
       ),
     };
   }
-  const credential = credentialFor(storage);
   return {
     tables: mapValues(TABLES, (table) => new TableClient(storage.tableServiceUri, table, credential)),
     queues: mapValues(names, (queue) => queueService.getQueueClient(queue)),

@@ -52,6 +52,7 @@ export class SyncLog {
       jobs: run.jobs,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
+      errorCode: run.error?.code,
       reason:
         run.error?.message ??
         (run.photoSyncActive ? 'photo sync active' : 'photo sync off: core attributes only'),

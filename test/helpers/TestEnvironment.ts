@@ -76,7 +76,7 @@ export class TestEnvironment {
     queue: QueueSettings,
   ) {
     const queues = services.storage.queues;
-    const queueService = createQueueServiceClient(services.config);
+    const queueService = createQueueServiceClient(services.config, services.credential);
     // The app's queue triggers, planning first: drain() empties them in this order.
     const triggers = [
       ['runRequests', queues.runRequests, runRequestsHandler],

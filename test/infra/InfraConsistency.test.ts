@@ -50,6 +50,8 @@ const HOST_SETTINGS: Record<string, string> = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
     'the host signs its telemetry in with the identity (local auth is off)',
+  OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID:
+    'App Service authentication proves the app registration with this managed identity (no secret)',
 };
 
 /** Settings in local.settings.json for Core Tools, which the app's code does not read. */
@@ -212,9 +214,10 @@ withBicep('infra as the Bicep CLI compiles it (bicep snapshot of main.bicep)', (
         kind: 'identity',
         clientId: '11111111-2222-3333-4444-555555555555',
       });
-      expect(config.graphAuth).toEqual({
-        kind: 'defaultAzureCredential',
-        managedIdentityClientId: '11111111-2222-3333-4444-555555555555',
+      expect(config.graphAuth).toEqual({ kind: 'credential' });
+      expect(config.credential).toEqual({
+        kind: 'managedIdentity',
+        clientId: '11111111-2222-3333-4444-555555555555',
       });
     });
   });
@@ -288,6 +291,129 @@ withBicep('infra as the Bicep CLI compiles it (bicep snapshot of main.bicep)', (
     });
   });
 
+  describe('App Service authentication', () => {
+    const CLIENT_ID = '0c0ffee0-0000-4000-8000-00000000abcd';
+    let signIn: InfraSnapshot;
+
+    beforeAll(() => {
+      signIn = snapshotInfra(cli!, join(infraDir, 'main.bicep'), {
+        ...REQUIRED_PARAMS,
+        authClientId: CLIENT_ID,
+      });
+    });
+
+    it('requires an Entra ID sign-in with the app registration, except for /api/health', () => {
+      const [auth] = resourcesOfType(signIn, 'Microsoft.Web/sites/config').filter((resource) =>
+        resource.name.endsWith('/authsettingsV2'),
+      );
+      // platform.enabled is what makes the platform set WEBSITE_AUTH_ENABLED, which the app reads.
+      expect(auth.properties).toMatchObject({
+        platform: { enabled: true },
+        globalValidation: {
+          requireAuthentication: true,
+          unauthenticatedClientAction: 'RedirectToLoginPage',
+          excludedPaths: ['/api/health'],
+        },
+        httpSettings: { requireHttps: true },
+        identityProviders: {
+          azureActiveDirectory: {
+            enabled: true,
+            registration: {
+              clientId: CLIENT_ID,
+              // The cloud's own sign-in endpoint (Azure fills it in), then the tenant.
+              openIdIssuer: `[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, '${SNAPSHOT_TENANT}')]`,
+            },
+            validation: { allowedAudiences: [`api://${CLIENT_ID}`, CLIENT_ID] },
+          },
+        },
+      });
+    });
+
+    it('proves the registration with the managed identity: the setting it names holds the identity, no secret', () => {
+      const [auth] = resourcesOfType(signIn, 'Microsoft.Web/sites/config').filter((resource) =>
+        resource.name.endsWith('/authsettingsV2'),
+      );
+      const provider = (
+        auth.properties as {
+          identityProviders: { azureActiveDirectory: { registration: { clientSecretSettingName: string } } };
+        }
+      ).identityProviders.azureActiveDirectory.registration;
+      expect(appSettingsOf(signIn)[provider.clientSecretSettingName]).toBe(
+        appSettingsOf(signIn).AZURE_CLIENT_ID,
+      );
+      expect(Object.keys(provider)).not.toContain('clientSecret');
+    });
+
+    it('is absent without an app registration, so the app fails closed', () => {
+      expect(
+        resourcesOfType(defaults, 'Microsoft.Web/sites/config').filter((resource) =>
+          resource.name.endsWith('/authsettingsV2'),
+        ),
+      ).toEqual([]);
+      expect(Object.keys(settings)).not.toContain('OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID');
+    });
+  });
+
+  describe('vnetEnabled', () => {
+    const storageServices = ['blob', 'queue', 'table'];
+
+    it('off by default: public endpoints, no virtual network', () => {
+      expect(resourcesOfType(defaults, 'Microsoft.Network/virtualNetworks')).toEqual([]);
+      expect(resourcesOfType(defaults, 'Microsoft.Network/privateEndpoints')).toEqual([]);
+      expect(resourcesOfType(defaults, 'Microsoft.Storage/storageAccounts')[0].properties).toMatchObject({
+        publicNetworkAccess: 'Enabled',
+      });
+    });
+
+    it('on: the app in a delegated subnet, storage reachable only through a private endpoint per service used', () => {
+      const private_ = snapshotInfra(cli!, join(infraDir, 'main.bicep'), {
+        ...REQUIRED_PARAMS,
+        vnetEnabled: true,
+      });
+      const [vnet] = resourcesOfType(private_, 'Microsoft.Network/virtualNetworks');
+      const subnets = (
+        vnet.properties as {
+          subnets: Array<{
+            name: string;
+            properties: { delegations?: Array<{ properties: { serviceName: string } }> };
+          }>;
+        }
+      ).subnets;
+      const appSubnet = subnets.find((subnet) => subnet.properties.delegations?.length);
+      expect(appSubnet?.properties.delegations?.[0].properties.serviceName).toBe(
+        'Microsoft.App/environments',
+      );
+      const [site] = resourcesOfType(private_, 'Microsoft.Web/sites');
+      expect(String(site.properties?.virtualNetworkSubnetId)).toContain(`/subnets/${appSubnet!.name}`);
+      expect(resourcesOfType(private_, 'Microsoft.Storage/storageAccounts')[0].properties).toMatchObject({
+        publicNetworkAccess: 'Disabled',
+        networkAcls: { defaultAction: 'Deny' },
+      });
+      // Every storage service the host and the code use, and only those.
+      expect([...new Set([...servicesTheCodeUses(), ...HOST_STORAGE_SERVICES])].sort()).toEqual(
+        storageServices,
+      );
+      const endpoints = resourcesOfType(private_, 'Microsoft.Network/privateEndpoints');
+      const groups = endpoints.flatMap((endpoint) =>
+        (
+          endpoint.properties as {
+            privateLinkServiceConnections: Array<{ properties: { groupIds: string[] } }>;
+          }
+        ).privateLinkServiceConnections.flatMap((connection) => connection.properties.groupIds),
+      );
+      expect(groups.sort()).toEqual(storageServices);
+      expect(leafNames(private_, 'Microsoft.Network/privateDnsZones').sort()).toEqual(
+        // privatelink.<service>.<the cloud's storage suffix>, which Azure fills in.
+        storageServices.map(
+          (service) => `[format('privatelink.{0}.{1}', '${service}', environment().suffixes.storage)]`,
+        ),
+      );
+      expect(resourcesOfType(private_, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')).toHaveLength(
+        3,
+      );
+    });
+  });
+
   it('main.parameters.json passes exactly parameters main.bicep declares, and every one it requires', () => {
     const build = runBicep(cli!, ['build', join(infraDir, 'main.bicep'), '--stdout']);
     expect(build.status).toBe(0);
@@ -331,47 +457,5 @@ describe('local.settings.json.example', () => {
     expect(config.syncSchedule).toBe(DEFAULT_SYNC_SCHEDULE);
     expect(config.photoQueue).toBe(DEFAULT_PHOTO_QUEUE);
     expect(config.photoContainer).toBe(DEFAULT_PHOTO_CONTAINER);
-  });
-});
-
-describe('deployment package', () => {
-  const funcignore = readFileSync(join(root, '.funcignore'), 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-
-  it('keeps tests, the local host, the simulator and local settings out', () => {
-    expect(funcignore).toEqual(expect.arrayContaining(['test/', 'dev/', 'local.settings.json']));
-  });
-
-  it('uploads what the remote build needs, and no local node_modules', () => {
-    expect(funcignore).toContain('node_modules/');
-    const azureYaml = readFileSync(join(root, 'azure.yaml'), 'utf8');
-    expect(azureYaml).toMatch(/^\s+remoteBuild: true$/m);
-    for (const needed of [
-      'src',
-      'host.json',
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-      'tsconfig.build.json',
-    ]) {
-      expect(
-        funcignore.filter((pattern) => pattern.replace(/\/$/, '') === needed || pattern === '*.json'),
-      ).toEqual([]);
-    }
-  });
-
-  it('deploys an azd service of host function and language ts', () => {
-    const azureYaml = readFileSync(join(root, 'azure.yaml'), 'utf8');
-    expect(azureYaml).toMatch(/^\s+host: function$/m);
-    expect(azureYaml).toMatch(/^\s+language: ts$/m);
-  });
-
-  it('has no deployed code that imports the excluded dev/ or test/ code', () => {
-    const offending = sourceFiles(join(root, 'src')).filter((path) =>
-      /from '(\.\.\/)+(dev|test)\//.test(readFileSync(path, 'utf8')),
-    );
-    expect(offending).toEqual([]);
   });
 });
