@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { isPhotoOutcome, PHOTO_OUTCOMES } from '../domain/PhotoOutcome';
 import { HttpError } from '../http/HttpError';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
@@ -30,6 +31,7 @@ function listOptions(request: HttpRequest): {
 
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
+  requireReader(request);
   const { identities } = await getServices();
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
@@ -46,6 +48,7 @@ export const usersHandler = handleHttpErrors(handleUsers);
 app.http('users', {
   route: 'users/{userId?}',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: usersHandler,
 });
