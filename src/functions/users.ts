@@ -6,6 +6,8 @@ import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
+import { searchNext, searchQuery } from '../http/SearchQuery';
+import { searchUsers } from '../storage/UserSearch';
 import { userView } from '../http/userView';
 import { jsonResponse } from '../http/jsonResponse';
 
@@ -32,9 +34,18 @@ function listOptions(request: HttpRequest): {
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   requireReader(request);
-  const { identities } = await getServices();
+  const { identities, userSearch } = await getServices();
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
+    const search = searchQuery(request);
+    if (search !== undefined) {
+      const found = await searchUsers(userSearch, identities, { ...options, ...search });
+      return {
+        status: 200,
+        headers: { 'Cache-Control': 'no-store' },
+        jsonBody: { users: found.users.map(userView), next: searchNext(search.search, found.after) },
+      };
+    }
     const page = await readPage(options.next, () => identities.list(options));
     return jsonResponse({ users: page.users.map(userView), next: page.next });
   }
@@ -42,7 +53,10 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   return jsonResponse(userView(user));
 }
 
-/** `GET /api/users` (paged, `?result=` to find e.g. who failed) and `GET /api/users/{userId}`. */
+/**
+ * `GET /api/users` (paged; `?result=` to find e.g. who failed; `?search=` the start of a name, a word
+ * of it, a UPN or a mail, from the search index) and `GET /api/users/{userId}`.
+ */
 export const usersHandler = handleHttpErrors(handleUsers);
 
 app.http('users', {

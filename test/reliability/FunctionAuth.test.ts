@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+import {
+  FUNCTIONS_FOLDER,
+  loadAppFunctions,
+  type Binding,
+  type Registration,
+} from '../helpers/FunctionsCoreStandIn';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 
 /**
@@ -12,40 +18,14 @@ import { TestEnvironment } from '../helpers/TestEnvironment';
  * Azure without it. A new route cannot slip through: each one is checked.
  */
 
-interface Binding {
-  type: string;
-  direction: string;
-  authLevel?: string;
-  route?: string;
-  methods?: string[];
-}
-
-interface Registration {
-  metadata: { name: string; bindings: Record<string, Binding> };
-  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-}
-
 jest.mock(
   '@azure/functions-core',
-  () => {
-    const registered: Registration[] = [];
-    return {
-      registered,
-      version: 'test',
-      setProgrammingModel: () => undefined,
-      getProgrammingModel: () => undefined,
-      registerHook: () => ({ dispose: () => undefined }),
-      log: () => undefined,
-      registerFunction: (metadata: Registration['metadata'], handler: Registration['handler']) => {
-        registered.push({ metadata, handler });
-        return { dispose: () => undefined };
-      },
-    };
-  },
+  () =>
+    (
+      require('../helpers/FunctionsCoreStandIn') as typeof import('../helpers/FunctionsCoreStandIn')
+    ).functionsCoreStandIn(),
   { virtual: true },
 );
-
-const functionsFolder = join(__dirname, '..', '..', 'src', 'functions');
 
 interface HttpFunction {
   name: string;
@@ -59,11 +39,7 @@ let userId: string;
 let displayName: string;
 
 beforeAll(async () => {
-  for (const file of readdirSync(functionsFolder)
-    .filter((name) => name.endsWith('.ts'))
-    .sort())
-    require(join(functionsFolder, file));
-  registrations = jest.requireMock<{ registered: Registration[] }>('@azure/functions-core').registered;
+  registrations = loadAppFunctions();
   t = await TestEnvironment.start({ userCount: 3 });
   await t.setSettings(true, true);
   await t.runSync();
@@ -156,7 +132,7 @@ const text = (response: HttpResponseInit): string =>
   JSON.stringify(response.jsonBody ?? '') + String(response.body ?? '');
 
 test('every file in src/functions registers its functions with the runtime', () => {
-  const files = readdirSync(functionsFolder).filter((name) => name.endsWith('.ts'));
+  const files = readdirSync(FUNCTIONS_FOLDER).filter((name) => name.endsWith('.ts'));
   expect(registrations.length).toBeGreaterThanOrEqual(files.length);
   expect(httpFunctions().length).toBeGreaterThanOrEqual(7);
 });
