@@ -40,11 +40,7 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
     const search = searchQuery(request);
     if (search !== undefined) {
       const found = await searchUsers(userSearch, identities, { ...options, ...search });
-      return {
-        status: 200,
-        headers: { 'Cache-Control': 'no-store' },
-        jsonBody: { users: found.users.map(userView), next: searchNext(search.search, found.after) },
-      };
+      return jsonResponse({ users: found.users.map(userView), next: searchNext(search.search, found.after) });
     }
     const page = await readPage(options.next, () => identities.list(options));
     return jsonResponse({ users: page.users.map(userView), next: page.next });
