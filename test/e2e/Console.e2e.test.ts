@@ -93,7 +93,7 @@ describeInBrowser('the admin console in Chromium', () => {
     host = await InProcessHost.start({ users: USERS });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     page = await openPage();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -49,7 +49,8 @@ beforeAll(async () => {
   if (withPhoto === undefined) throw new Error('the simulated tenant has no user with a photo');
   userId = withPhoto.id;
   displayName = withPhoto.displayName;
-});
+  // Azurite, the simulator and a whole run: slow when every core is busy.
+}, 120_000);
 
 afterAll(async () => {
   await t?.stop();
