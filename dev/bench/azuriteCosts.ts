@@ -11,6 +11,7 @@ import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { chunks } from '../../src/domain/chunks';
 import { MAX_USERS_PER_JOB } from '../../src/domain/PhotoJob';
 import { USERS_PAGE_SIZE } from '../../src/graph/listUserPages';
+import { UserSearchIndex } from '../../src/storage/UserSearchIndex';
 import { IdentityStore, partitionOf } from '../../src/storage/IdentityStore';
 import { TABLES } from '../../src/storage/StorageNames';
 import { Azurite } from '../azurite/Azurite';
@@ -48,8 +49,11 @@ async function main(): Promise<void> {
     const table = TableClient.fromConnectionString(azurite.connectionString, TABLES.users, {
       allowInsecureConnection: true,
     });
-    await table.createTable();
-    const store = new IdentityStore(table);
+    const searchTable = TableClient.fromConnectionString(azurite.connectionString, TABLES.userSearch, {
+      allowInsecureConnection: true,
+    });
+    await Promise.all([table.createTable(), searchTable.createTable()]);
+    const store = new IdentityStore(table, new UserSearchIndex(searchTable));
     const ids = Array.from({ length: users }, () => randomUUID());
     const pages = chunks(ids, USERS_PAGE_SIZE);
     for (const page of pages.slice(1)) await store.upsertCoreAttributes(page.map(demoUser), new Date());

@@ -18,6 +18,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { createServices, useServices, type AppServices } from '../../src/app/AppServices';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { listUserPages } from '../../src/graph/listUserPages';
+import { UserSearchIndex } from '../../src/storage/UserSearchIndex';
 import { IdentityStore } from '../../src/storage/IdentityStore';
 import { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import { Azurite } from '../azurite/Azurite';
@@ -123,10 +124,16 @@ async function emptyStores(
   const table = TableClient.fromConnectionString(connectionString, 'BenchSerialUsers', {
     allowInsecureConnection: true,
   });
+  const searchTable = TableClient.fromConnectionString(connectionString, 'BenchSerialUserSearch', {
+    allowInsecureConnection: true,
+  });
   const container =
     BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench-serial-photos');
-  await Promise.all([table.createTable(), container.createIfNotExists()]);
-  return { identities: new IdentityStore(table), photoBlobs: new PhotoBlobStore(container) };
+  await Promise.all([table.createTable(), searchTable.createTable(), container.createIfNotExists()]);
+  return {
+    identities: new IdentityStore(table, new UserSearchIndex(searchTable)),
+    photoBlobs: new PhotoBlobStore(container),
+  };
 }
 
 async function main(): Promise<void> {

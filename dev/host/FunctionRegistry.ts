@@ -11,6 +11,26 @@ export interface RegisteredFunction {
 
 const CORE_MODULE = '@azure/functions-core';
 
+/** What `@azure/functions` hands the worker for each function it registers. */
+export interface FunctionMetadata {
+  name: string;
+  bindings: Record<string, { direction: string; type: string }>;
+}
+
+/** A registration as the worker receives it, with its trigger binding picked out. */
+export function registeredFunction(
+  metadata: FunctionMetadata,
+  handler: RegisteredFunction['handler'],
+): RegisteredFunction {
+  const [triggerName, trigger] =
+    Object.entries(metadata.bindings).find(
+      ([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type),
+    ) ?? [];
+  if (trigger === undefined || triggerName === undefined)
+    throw new Error(`function ${metadata.name} has no trigger`);
+  return { name: metadata.name, trigger: { ...trigger, name: triggerName }, handler };
+}
+
 type Resolver = (request: string, ...rest: unknown[]) => string;
 
 /**
@@ -35,17 +55,8 @@ function installCoreModule(registered: RegisteredFunction[]): void {
     getProgrammingModel: (): undefined => undefined,
     registerHook: (): { dispose: () => void } => ({ dispose: () => undefined }),
     log: (): void => undefined,
-    registerFunction(
-      metadata: { name: string; bindings: Record<string, { direction: string; type: string }> },
-      handler: RegisteredFunction['handler'],
-    ) {
-      const [triggerName, trigger] =
-        Object.entries(metadata.bindings).find(
-          ([, binding]) => binding.direction === 'in' && /trigger$/i.test(binding.type),
-        ) ?? [];
-      if (trigger === undefined || triggerName === undefined)
-        throw new Error(`function ${metadata.name} has no trigger`);
-      registered.push({ name: metadata.name, trigger: { ...trigger, name: triggerName }, handler });
+    registerFunction(metadata: FunctionMetadata, handler: RegisteredFunction['handler']) {
+      registered.push(registeredFunction(metadata, handler));
       return { dispose: () => undefined };
     },
   };

@@ -24,6 +24,11 @@ export interface LocalHostOptions {
   verbose?: boolean;
   queueSettings?: QueueSettings;
   timers?: boolean;
+  /**
+   * The app's functions, when the caller loaded them itself (a test that stands in for the worker
+   * module under Jest); otherwise they are loaded from the build, as the Functions runtime does.
+   */
+  functions?: RegisteredFunction[];
 }
 
 const LEVELS: Record<LogLevel, number> = {
@@ -50,7 +55,7 @@ export class LocalHost {
   ) {}
 
   static async start(options: LocalHostOptions): Promise<LocalHost> {
-    const functions = loadFunctions(options.projectRoot);
+    const functions = options.functions ?? loadFunctions(options.projectRoot);
     const queueSettings = options.queueSettings ?? readQueueSettings(options.projectRoot);
     const stamp = (): string => `[${new Date().toISOString()}]`;
     const hostLine = (line: string): void => options.write(`${stamp()} ${line}`);

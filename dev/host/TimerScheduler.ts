@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CronExpressionParser } from 'cron-parser';
 import { InvocationContext, type LogHandler, type Timer } from '@azure/functions';
+import { nextScheduledRun } from '../../src/domain/Schedule';
 
 /**
  * Runs a timer function on its six-field NCRONTAB schedule (seconds first), in UTC as the Functions
@@ -19,11 +19,11 @@ export class TimerScheduler {
     private readonly onInvocation: (line: string) => void,
   ) {
     // Fails at start-up, naming the schedule, rather than at the first tick.
-    CronExpressionParser.parse(schedule, { tz: 'UTC' });
+    nextScheduledRun(schedule);
   }
 
   next(after = new Date()): Date {
-    return CronExpressionParser.parse(this.schedule, { currentDate: after, tz: 'UTC' }).next().toDate();
+    return nextScheduledRun(this.schedule, after);
   }
 
   start(): void {

@@ -26,6 +26,7 @@ var tableNames = [
   'PhotoSyncSettings'
   'PhotoSyncEvents'
   'PhotoSyncScope'
+  'PhotoSyncUserSearch'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -7,6 +7,7 @@ import type { RunRequest } from '../domain/RunRequest';
 import { createGraphClient, splitGraphRoot } from '../graph/createGraphClient';
 import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
 import { IdentityStore } from '../storage/IdentityStore';
+import { UserSearchIndex } from '../storage/UserSearchIndex';
 import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
@@ -26,6 +27,7 @@ export interface AppServices {
   graphTimeoutMs: number;
   identities: IdentityStore;
   photoBlobs: PhotoBlobStore;
+  userSearch: UserSearchIndex;
   events: PhotoEventStore;
   runs: RunStore;
   settings: SettingsStore;
@@ -62,6 +64,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     ...overrides.graph,
     stepOrigin: splitGraphRoot(config.graphBaseUrl).origin,
   };
+  const userSearch = new UserSearchIndex(storage.tables.userSearch);
   return {
     config,
     credential,
@@ -69,7 +72,8 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     graphClient,
     photoGraph: new PhotoGraph(graphClient, graphOptions),
     graphTimeoutMs: graphOptions.timeoutMs,
-    identities: new IdentityStore(storage.tables.users),
+    identities: new IdentityStore(storage.tables.users, userSearch),
+    userSearch,
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
     runs: new RunStore(storage.tables.runs, storage.tables.runIndex),

@@ -2,11 +2,23 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
+import type { PhotoError } from '../domain/PhotoError';
+import { nextScheduledRun } from '../domain/Schedule';
+import { classifyGraphStatus } from '../graph/GraphFailure';
 
 const CHECK_TIMEOUT_MS = 5_000;
 // Anonymous callers must not be able to turn this route into a stream of Graph requests.
 const GRAPH_CHECK_TTL_MS = 60_000;
-let graphCheck: { at: number; reachable: Promise<boolean> } | undefined;
+let graphCheck: { at: number; reachable: Promise<boolean>; problem: Promise<PhotoError | null> } | undefined;
+
+/** A refusal of the app's credential or permission: the admin's to fix, so health names it. */
+function permissionProblem(error: unknown): PhotoError | null {
+  // Read by shape: the SDK's error class may come from another module registry (tests).
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  if (statusCode !== 401 && statusCode !== 403) return null;
+  const answer = classifyGraphStatus(statusCode, typeof code === 'string' ? code : undefined);
+  return answer.kind === 'failed' ? answer.error : null;
+}
 
 async function withTimeout(check: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -51,31 +63,39 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
     ]),
   );
   if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {
+    const listing = services.graphClient
+      .api('/users')
+      .top(1)
+      .select('id')
+      .option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS))
+      .get() as Promise<unknown>;
     graphCheck = {
       at: Date.now(),
-      reachable: withTimeout(
-        services.graphClient
-          .api('/users')
-          .top(1)
-          .select('id')
-          .option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS))
-          .get(),
-      ),
+      reachable: withTimeout(listing),
+      problem: listing.then(() => null, permissionProblem),
     };
   }
   const graph = await graphCheck.reachable;
+  const problem = await graphCheck.problem;
   const healthy = storage && graph;
   return jsonResponse(
     {
       status: healthy ? 'healthy' : 'unhealthy',
       storage: { reachable: storage },
-      graph: { reachable: graph },
+      graph: { reachable: graph, problem },
+      schedule: {
+        expression: services.config.syncSchedule,
+        nextRunAt: nextScheduledRun(services.config.syncSchedule).toISOString(),
+      },
     },
     { status: healthy ? 200 : 503 },
   );
 }
 
-/** `GET /api/health`, anonymous: whether storage and Graph answer; never a detail that could leak. */
+/**
+ * `GET /api/health`, anonymous: whether storage and Graph answer, a refused Graph credential or
+ * permission (what to grant, no secret), and when the timer runs next; no personal data.
+ */
 export const healthHandler = handleHttpErrors(handleHealth);
 
 app.http('health', {

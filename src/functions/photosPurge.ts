@@ -49,6 +49,7 @@ export const photosPurgeHandler = handleHttpErrors(handlePurge);
 app.http('photosPurge', {
   route: 'photos/purge',
   methods: ['POST'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: photosPurgeHandler,
 });

@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { isRunId } from '../domain/Run';
 import { HttpError } from '../http/HttpError';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
 
@@ -9,6 +10,7 @@ const RUNS_LISTED = 50;
 
 async function handleRuns(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
+  requireReader(request);
   const { runs } = await getServices();
   const runId = request.params.runId;
   if (runId === undefined || runId === '') return jsonResponse({ runs: await runs.list(RUNS_LISTED) });
@@ -25,6 +27,7 @@ export const runsHandler = handleHttpErrors(handleRuns);
 app.http('runs', {
   route: 'runs/{runId?}',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: runsHandler,
 });

@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { isPhotoSyncActive, settingsPatchSchema } from '../domain/SyncSettings';
-import { requireAdmin } from '../http/ClientPrincipal';
+import { requireAdmin, requireReader } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
@@ -26,10 +26,12 @@ function settingsResponse(settings: StoredSettings): HttpResponseInit {
 
 async function handleSettings(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   requireMethod(request, ['GET', 'PATCH']);
-  const { settings } = await getServices();
-  if (request.method.toUpperCase() === 'GET') return settingsResponse(await settings.read());
-
+  if (request.method.toUpperCase() === 'GET') {
+    requireReader(request);
+    return settingsResponse(await (await getServices()).settings.read());
+  }
   const actor = requireAdmin(request);
+  const { settings } = await getServices();
   const parsed = settingsPatchSchema.safeParse(await readJsonBody(request));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -76,6 +78,7 @@ export const settingsHandler = handleHttpErrors(handleSettings);
 app.http('settings', {
   route: 'settings',
   methods: ['GET', 'PATCH'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: settingsHandler,
 });

@@ -1,11 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { jsonResponse } from '../http/jsonResponse';
 
 async function handleSettingsHistory(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
+  requireReader(request);
   const { settings } = await getServices();
   const query = pageQuery(request, { defaultTop: 50, maxTop: 100 });
   const page = await readPage(query.next, () => settings.history(query));
@@ -18,6 +20,7 @@ export const settingsHistoryHandler = handleHttpErrors(handleSettingsHistory);
 app.http('settingsHistory', {
   route: 'settings/history',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: settingsHistoryHandler,
 });

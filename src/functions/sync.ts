@@ -39,6 +39,7 @@ export const syncHandler = handleHttpErrors(handleSync);
 app.http('sync', {
   route: 'sync',
   methods: ['POST'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: syncHandler,
 });

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { HttpError } from '../http/HttpError';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { requireStoredUser } from '../http/requireStoredUser';
 
@@ -14,6 +15,7 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 
 async function handleUserPhoto(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
+  requireReader(request);
   const { identities, photoBlobs } = await getServices();
   const user = await requireStoredUser(request, identities);
   if (!user.photoSha256)
@@ -44,6 +46,7 @@ export const userPhotoHandler = handleHttpErrors(handleUserPhoto);
 app.http('userPhoto', {
   route: 'users/{userId}/photo',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: userPhotoHandler,
 });

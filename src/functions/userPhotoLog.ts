@@ -1,11 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { requireStoredUser } from '../http/requireStoredUser';
 import { jsonResponse } from '../http/jsonResponse';
 
 async function handleUserPhotoLog(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
+  requireReader(request);
   const { identities, events } = await getServices();
   const user = await requireStoredUser(request, identities);
   return jsonResponse({ events: await events.recent(user.rowKey) });
@@ -17,6 +19,7 @@ export const userPhotoLogHandler = handleHttpErrors(handleUserPhotoLog);
 app.http('userPhotoLog', {
   route: 'users/{userId}/photo/log',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: userPhotoLogHandler,
 });

@@ -2,9 +2,12 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { getServices } from '../app/AppServices';
 import { isPhotoOutcome, PHOTO_OUTCOMES } from '../domain/PhotoOutcome';
 import { HttpError } from '../http/HttpError';
+import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
+import { searchNext, searchQuery } from '../http/SearchQuery';
+import { searchUsers } from '../storage/UserSearch';
 import { userView } from '../http/userView';
 import { jsonResponse } from '../http/jsonResponse';
 
@@ -30,9 +33,15 @@ function listOptions(request: HttpRequest): {
 
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
-  const { identities } = await getServices();
+  requireReader(request);
+  const { identities, userSearch } = await getServices();
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
+    const search = searchQuery(request);
+    if (search !== undefined) {
+      const found = await searchUsers(userSearch, identities, { ...options, ...search });
+      return jsonResponse({ users: found.users.map(userView), next: searchNext(search.search, found.after) });
+    }
     const page = await readPage(options.next, () => identities.list(options));
     return jsonResponse({ users: page.users.map(userView), next: page.next });
   }
@@ -40,12 +49,16 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   return jsonResponse(userView(user));
 }
 
-/** `GET /api/users` (paged, `?result=` to find e.g. who failed) and `GET /api/users/{userId}`. */
+/**
+ * `GET /api/users` (paged; `?result=` to find e.g. who failed; `?search=` the start of a name, a word
+ * of it, a UPN or a mail, from the search index) and `GET /api/users/{userId}`.
+ */
 export const usersHandler = handleHttpErrors(handleUsers);
 
 app.http('users', {
   route: 'users/{userId?}',
   methods: ['GET'],
-  authLevel: 'function',
+  // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
+  authLevel: 'anonymous',
   handler: usersHandler,
 });

@@ -6,6 +6,9 @@ import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
 import { isObjectId } from '../domain/UserId';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
+import { searchTermsText } from '../domain/SearchTerms';
+import { mapWithConcurrency } from '../sync/mapWithConcurrency';
+import type { UserSearchIndex } from './UserSearchIndex';
 
 /** A user's identity record as stored: core attributes and photo state. Absent text is ''. */
 export interface UserEntity {
@@ -23,6 +26,8 @@ export interface UserEntity {
   /** False once a whole listing no longer had the user (set with the departure's photo removal). */
   inDirectory?: boolean;
   departedAt?: string;
+  /** The terms the search index holds for this user, one per line (absent: not indexed yet). */
+  searchTerms?: string;
   photoSha256?: string;
   photoEtag?: string;
   photoContentType?: string;
@@ -106,8 +111,11 @@ export function photoFields(decision: PhotoDecision, runId: string, now: Date): 
   }
 }
 
+const READS_IN_FLIGHT = 32;
+
 function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
   return {
+    searchTerms: searchTermsText(user),
     displayName: user.displayName ?? '',
     givenName: user.givenName ?? '',
     surname: user.surname ?? '',
@@ -144,15 +152,37 @@ export interface UserPage {
 }
 
 export class IdentityStore {
-  constructor(private readonly table: TableClient) {}
+  constructor(
+    private readonly table: TableClient,
+    private readonly search: Pick<UserSearchIndex, 'update'>,
+  ) {}
 
   /**
    * Core attributes of one page of users, merged so photo fields are kept; one transaction per
-   * partition and 100 users.
+   * partition and 100 users. The search index follows here, the one place they are written: its
+   * rows first, then the record saying which terms are indexed (a write cut between is redone).
    */
   async upsertCoreAttributes(users: readonly DirectoryUser[], syncedAt: Date): Promise<void> {
     const at = syncedAt.toISOString();
-    await this.mergeAll(users.map((user) => ({ userId: user.id, fields: coreFields(user, at) })));
+    const updates = users.map((user) => ({ userId: user.id, fields: coreFields(user, at) }));
+    const stored = await this.getMany(
+      users.map((user) => user.id),
+      ['RowKey', 'searchTerms'],
+    );
+    await this.search.update(
+      updates.map(({ userId, fields }) => ({
+        userId,
+        before: stored.get(userId)?.searchTerms,
+        after: fields.searchTerms ?? '',
+      })),
+    );
+    await this.mergeAll(updates);
+  }
+
+  /** Several records by object id, point reads a few at a time; unknown ids are absent. */
+  async getMany(userIds: readonly string[], select?: string[]): Promise<Map<string, UserEntity>> {
+    const found = await mapWithConcurrency(userIds, READS_IN_FLIGHT, (userId) => this.get(userId, select));
+    return new Map(found.filter((user) => user !== undefined).map((user) => [user.rowKey, user]));
   }
 
   async writePhotoFields(updates: ReadonlyArray<{ userId: string; fields: EntityFields }>): Promise<void> {

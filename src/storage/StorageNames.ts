@@ -12,6 +12,8 @@ export const TABLES = {
   runIndex: 'PhotoSyncRunIndex',
   /** The two settings, and their change history. */
   settings: 'PhotoSyncSettings',
+  /** One row per (search term, user), for `GET /api/users?search=`. */
+  userSearch: 'PhotoSyncUserSearch',
   /** Each user's recent photo events, for `GET /api/users/{userId}/photo/log`. */
   events: 'PhotoSyncEvents',
   /** The scope groups' transitive user members as last listed, and a digest of them per bucket. */

@@ -232,7 +232,8 @@ test('defaults off: a run syncs every user and sends not one photo request', asy
   expect(await json(await host.api('health'))).toEqual({
     status: 'healthy',
     storage: { reachable: true },
-    graph: { reachable: true },
+    graph: { reachable: true, problem: null },
+    schedule: { expression: '0 0 0 1 1 *', nextRunAt: expect.stringMatching(/-01-01T00:00:00\.000Z$/) },
   });
   expect(await json(await host.api('settings'))).toMatchObject({
     userPhotos: false,

@@ -388,7 +388,15 @@ describe('GET /api/health', () => {
     const response = await t.http(freshHealthHandler(), { method: 'GET', path: 'health' });
     expect({ status: response.status, body: response.jsonBody }).toEqual({
       status: 200,
-      body: { status: 'healthy', storage: { reachable: true }, graph: { reachable: true } },
+      body: {
+        status: 'healthy',
+        storage: { reachable: true },
+        graph: { reachable: true, problem: null },
+        schedule: {
+          expression: '0 0 */4 * * *',
+          nextRunAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/),
+        },
+      },
     });
   });
 
@@ -398,7 +406,16 @@ describe('GET /api/health', () => {
       const response = await t.http(freshHealthHandler(), { method: 'GET', path: 'health' });
       expect({ status: response.status, body: response.jsonBody }).toEqual({
         status: 503,
-        body: { status: 'unhealthy', storage: { reachable: true }, graph: { reachable: false } },
+        body: {
+          status: 'unhealthy',
+          storage: { reachable: true },
+          // What the admin fixes: the credential, named without any secret.
+          graph: {
+            reachable: false,
+            problem: { code: 'authenticationFailed', message: expect.stringContaining('credential') },
+          },
+          schedule: expect.any(Object),
+        },
       });
       for (const secret of secrets()) expect(JSON.stringify(response.jsonBody)).not.toContain(secret);
     } finally {
@@ -419,7 +436,12 @@ describe('GET /api/health', () => {
     }
     expect({ status: response.status, body: response.jsonBody }).toEqual({
       status: 503,
-      body: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: true } },
+      body: {
+        status: 'unhealthy',
+        storage: { reachable: false },
+        graph: { reachable: true, problem: null },
+        schedule: expect.any(Object),
+      },
     });
     for (const secret of secrets()) expect(JSON.stringify(response.jsonBody)).not.toContain(secret);
     expect((await t.http(freshHealthHandler(), { method: 'GET', path: 'health' })).status).toBe(200);

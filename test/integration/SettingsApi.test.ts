@@ -123,6 +123,18 @@ test('other methods → 405 with Allow', async () => {
   expect((response.headers as Record<string, string>).Allow).toBe('GET, PATCH');
 });
 
+/** As App Service sets it on an instance with App Service authentication on, for the duration of `body`. */
+async function withSignIn<T>(body: () => Promise<T>): Promise<T> {
+  process.env.WEBSITE_INSTANCE_ID = 'test-instance';
+  process.env.WEBSITE_AUTH_ENABLED = 'True';
+  try {
+    return await body();
+  } finally {
+    delete process.env.WEBSITE_INSTANCE_ID;
+    delete process.env.WEBSITE_AUTH_ENABLED;
+  }
+}
+
 test('with App Service authentication on, PATCH needs the PhotoSync.Admin role', async () => {
   const principal = (roles: string[]) =>
     Buffer.from(
@@ -130,12 +142,14 @@ test('with App Service authentication on, PATCH needs the PhotoSync.Admin role',
         claims: [{ typ: 'name', val: 'Ada' }, ...roles.map((val) => ({ typ: 'roles', val }))],
       }),
     ).toString('base64');
-  const denied = await patch('{"userPhotos":true}', { 'x-ms-client-principal': principal(['Reader']) });
+  const denied = await withSignIn(() =>
+    patch('{"userPhotos":true}', { 'x-ms-client-principal': principal(['PhotoSync.Reader']) }),
+  );
   expect(denied.status).toBe(403);
   expect((await get()).jsonBody).toMatchObject({ userPhotos: false });
-  const allowed = await patch('{"userPhotos":true}', {
-    'x-ms-client-principal': principal(['PhotoSync.Admin']),
-  });
+  const allowed = await withSignIn(() =>
+    patch('{"userPhotos":true}', { 'x-ms-client-principal': principal(['PhotoSync.Admin']) }),
+  );
   expect(allowed.status).toBe(200);
   expect(t.logEvents('settingsChanged').at(-1)).toMatchObject({ by: 'Ada', to: true });
 });
@@ -159,7 +173,7 @@ test('the scope groups: a GUID or null, read back, and who changed the settings 
   expect(set.jsonBody).toMatchObject({
     photoGroupId: GROUP,
     photoExcludeGroupId: OTHER_GROUP,
-    updatedBy: 'function key',
+    updatedBy: 'local (no sign-in)',
   });
   expect((await get()).jsonBody).toMatchObject({ photoGroupId: GROUP, photoExcludeGroupId: OTHER_GROUP });
   expect((await patch('{"photoGroupId":null}')).jsonBody).toMatchObject({
@@ -191,9 +205,11 @@ test('history: each change with old → new, when and by whom, newest first, pag
     }),
   ).toString('base64');
   await patch('{"userPhotos":true}');
-  await patch(JSON.stringify({ photoGroupId: GROUP, syncUserPhotos: true }), {
-    'x-ms-client-principal': principal,
-  });
+  await withSignIn(() =>
+    patch(JSON.stringify({ photoGroupId: GROUP, syncUserPhotos: true }), {
+      'x-ms-client-principal': principal,
+    }),
+  );
   await patch(JSON.stringify({ photoGroupId: GROUP })); // no change, no record
 
   const response = await history('?top=2');
@@ -206,7 +222,7 @@ test('history: each change with old → new, when and by whom, newest first, pag
     changes: { syncUserPhotos: { from: false, to: true }, photoGroupId: { from: null, to: GROUP } },
   });
   expect(body.changes[1]).toMatchObject({
-    by: 'function key',
+    by: 'local (no sign-in)',
     changes: { userPhotos: { from: false, to: true } },
   });
   expect(body.changes[0].at >= body.changes[1].at).toBe(true);

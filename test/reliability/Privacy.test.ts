@@ -167,12 +167,16 @@ describe('logs', () => {
     expect(description).not.toMatch(/AccountKey/);
   });
 
-  test('the anonymous health route reveals nothing but reachability', async () => {
+  test('the anonymous health route reveals reachability and the schedule, nothing personal', async () => {
     const response = await t.http(healthHandler, { method: 'GET', path: 'health' });
     expect(response.jsonBody).toEqual({
       status: 'healthy',
       storage: { reachable: true },
-      graph: { reachable: true },
+      graph: { reachable: true, problem: null },
+      schedule: {
+        expression: '0 0 */4 * * *',
+        nextRunAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/),
+      },
     });
   });
 });

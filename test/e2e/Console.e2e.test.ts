@@ -1,0 +1,304 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { InProcessHost } from '../helpers/InProcessHost';
+
+/**
+ * The admin console in a real Chromium (Debian's package), against `npm start`'s stack in this
+ * process: an admin turns photo sync on, saves and runs, watches the run finish, finds a user by
+ * name and sees their photo and log; a change made elsewhere meanwhile (412) keeps their edits;
+ * all of it with the keyboard alone too. The page makes no request to another origin and logs no
+ * error. It takes the screenshots of docs/ (see `docs` below).
+ */
+
+jest.mock(
+  '@azure/functions-core',
+  () =>
+    (
+      require('../helpers/FunctionsCoreStandIn') as typeof import('../helpers/FunctionsCoreStandIn')
+    ).functionsCoreStandIn(),
+  { virtual: true },
+);
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const projectRoot = resolve(__dirname, '..', '..');
+/**
+ * `UPDATE_SCREENSHOTS=1` writes the screenshots into docs/ (commit them); otherwise they go to a
+ * temporary folder, so that a test run leaves the working tree as it was.
+ */
+const docs =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(projectRoot, 'docs')
+    : join(tmpdir(), 'entra-photo-sync-console');
+const builtConsole = join(projectRoot, 'dist', 'src', 'console', 'main.js');
+const USERS = 40;
+const RUN_TIMEOUT_MS = 30_000;
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  if (process.env.CI === 'true')
+    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+  console.log(`Console browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium).`);
+}
+const describeInBrowser = hasChromium ? describe : describe.skip;
+
+interface ApiUser {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  photo: { status: string };
+}
+
+describeInBrowser('the admin console in Chromium', () => {
+  let host: InProcessHost;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const requested: string[] = [];
+  const refused: string[] = [];
+
+  async function openPage(): Promise<Page> {
+    const opened = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    opened.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    opened.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    opened.on('request', (request) => void requested.push(request.url()));
+    opened.on('response', (response) => {
+      if (response.status() >= 400)
+        refused.push(
+          `${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`,
+        );
+    });
+    await opened.goto(`${host.origin}/api/admin`);
+    await opened.locator('#photo-sync-state:not(:text("Loading"))').waitFor();
+    return opened;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(builtConsole))
+      throw new Error(`${builtConsole} does not exist: run \`npm run build\` first (\`npm test\` does).`);
+    mkdirSync(docs, { recursive: true });
+    host = await InProcessHost.start({ users: USERS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    page = await openPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+  });
+
+  test('the page is served with a strict Content-Security-Policy', async () => {
+    const response = await fetch(`${host.origin}/api/admin`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    const html = await response.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    expect(html).not.toMatch(/\sstyle=|<style/);
+  });
+
+  test('turn both toggles on, Save, then Save and run: the run is followed live to completed', async () => {
+    const userPhotos = page.getByRole('switch', { name: 'User Photos', exact: true });
+    const syncUserPhotos = page.getByRole('switch', { name: 'Sync user photos', exact: true });
+    expect(await userPhotos.isChecked()).toBe(false);
+    expect(await syncUserPhotos.isChecked()).toBe(false);
+    const caption = await syncUserPhotos.evaluate(
+      (element) => document.getElementById(element.getAttribute('aria-describedby') ?? '')?.textContent,
+    );
+    expect(caption?.replace(/\s+/g, ' ').trim()).toBe(
+      'When enabled, the User Photos setting must be on for the photos to be synced.',
+    );
+    const state = page.locator('#photo-sync-state');
+    expect(await state.textContent()).toContain('turn on User Photos and Sync user photos');
+
+    await userPhotos.check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('#settings-message:text("Saved.")').waitFor();
+    expect(await state.textContent()).toContain('Photo sync is off: turn on Sync user photos');
+    expect(await host.api('settings')).toMatchObject({ userPhotos: true, syncUserPhotos: false });
+
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+    await syncUserPhotos.check();
+    await page.getByRole('button', { name: 'Save and run' }).click();
+    const runs = page.getByRole('table', { name: 'Runs' });
+    const newest = runs.locator('tbody tr').first();
+    const seen: string[] = [];
+    let progressShown = false;
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    for (;;) {
+      const status = (await newest.getAttribute('data-status')) ?? 'none';
+      if (seen.at(-1) !== status) seen.push(status);
+      if (status === 'running' && (await newest.locator('progress').count()) > 0) progressShown = true;
+      if (status === 'completed' || status === 'failed') break;
+      if (Date.now() > deadline) throw new Error(`the run did not finish: ${seen.join(' → ')}`);
+      await page.waitForTimeout(50);
+    }
+    expect(seen.filter((status) => status !== 'none')).toEqual(['running', 'completed']);
+    expect(progressShown).toBe(true);
+    expect(navigations).toBe(0);
+    expect(await state.textContent()).toContain('Photo sync is on');
+    const cells = await newest.locator('td').allTextContents();
+    expect(cells[1]).toBe('manual');
+    expect(Number(cells[4])).toBe(USERS);
+    expect(Number(cells[5])).toBeGreaterThan(0); // added
+    await page.locator('#settings').screenshot({ path: join(docs, 'console-settings.png') });
+    await page.locator('#runs-section').screenshot({ path: join(docs, 'console-runs.png') });
+  });
+
+  test('search finds a user by the start of a word of their name; their page shows photo and log', async () => {
+    const { users } = await host.api<{ users: ApiUser[] }>('users?top=500');
+    const target = users.find(
+      (user) => user.photo.status === 'present' && (user.displayName ?? '').includes(' '),
+    );
+    if (target === undefined) throw new Error('the demo tenant has no user with a photo and a two-word name');
+    const surname = (target.displayName ?? '').split(' ').at(-1) ?? '';
+    const query = surname.slice(0, 4).toLowerCase();
+    const expected = users.filter((user) =>
+      (user.displayName ?? '')
+        .toLowerCase()
+        .split(/\s+/)
+        .some((word) => word.startsWith(query)),
+    );
+    expect(expected.length).toBeLessThan(users.length);
+
+    await page.getByRole('searchbox', { name: 'Search users' }).fill(query);
+    const list = page.locator('#user-list');
+    await page.waitForFunction(
+      (count) => document.querySelectorAll('#user-list li').length === count,
+      expected.length,
+    );
+    const names = await list.locator('li a').allTextContents();
+    expect(names.sort()).toEqual(expected.map((user) => user.displayName).sort());
+    const thumbnail = list.getByRole('img', { name: `Photo of ${target.displayName}` });
+    await thumbnail.waitFor();
+    // Thumbnails are shown at 96×96 whatever size the API serves.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('#user-list img')].every(
+        (img) => img.complete && img.naturalWidth > 0 && img.width === 96 && img.height === 96,
+      ),
+    );
+    await page.locator('#users').screenshot({ path: join(docs, 'console-users.png') });
+
+    await list.getByRole('link', { name: target.displayName ?? '' }).click();
+    await page.getByRole('heading', { name: target.displayName ?? '' }).waitFor();
+    const photo = page.locator('#user-page').getByRole('img', { name: `Photo of ${target.displayName}` });
+    await photo.waitFor();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('#user-page img')].every(
+        (img) => img.complete && img.naturalWidth > 0,
+      ),
+    );
+    expect(await page.locator('#user-page').textContent()).toContain(target.userPrincipalName ?? '');
+    const log = page.getByRole('table', { name: 'Photo log' });
+    expect(await log.locator('tbody tr').first().locator('td').nth(2).textContent()).toBe('added');
+    await page.locator('#users').screenshot({ path: join(docs, 'console-user.png') });
+    await page.getByRole('button', { name: 'Back to users' }).click();
+    await page.getByRole('searchbox', { name: 'Search users' }).waitFor();
+  });
+
+  test('a change made elsewhere meanwhile (412) is shown; the admin’s edit is kept and can be saved over it', async () => {
+    await page.reload();
+    await page.locator('#photo-sync-state:not(:text("Loading"))').waitFor();
+    const syncUserPhotos = page.getByRole('switch', { name: 'Sync user photos', exact: true });
+    expect(await syncUserPhotos.isChecked()).toBe(true);
+    // Someone else turns User Photos off after this page read the settings.
+    await host.api('settings', { method: 'PATCH', body: { userPhotos: false } });
+    await syncUserPhotos.uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: 'Changed elsewhere' });
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toContain('User Photos: now off');
+    expect(await conflict.textContent()).toContain('Sync user photos: now on — yours: off');
+    expect(await syncUserPhotos.isChecked()).toBe(false);
+    expect(await host.api('settings')).toMatchObject({ userPhotos: false, syncUserPhotos: true });
+    await page.locator('#settings').screenshot({ path: join(docs, 'console-conflict.png') });
+
+    await page.getByRole('button', { name: 'Save my edits over them' }).click();
+    await page.locator('#settings-message:text("Saved.")').waitFor();
+    expect(await host.api('settings')).toMatchObject({ userPhotos: false, syncUserPhotos: false });
+    expect(await conflict.isVisible()).toBe(false);
+    expect(await page.locator('#photo-sync-state').textContent()).toContain(
+      'turn on User Photos and Sync user photos',
+    );
+  });
+
+  test('keyboard alone: every control is labelled, focus is visible, toggles, Save and a user page', async () => {
+    const keyboardPage = await openPage();
+    const unlabelled = await keyboardPage.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('input, select, button, textarea')]
+        .filter((element) => {
+          const control = element as HTMLInputElement;
+          const name =
+            control.labels?.[0]?.textContent ?? element.getAttribute('aria-label') ?? element.textContent;
+          return (name ?? '').trim() === '';
+        })
+        .map((element) => element.id || element.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+
+    const focused = () =>
+      keyboardPage.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        const style = element === null ? undefined : getComputedStyle(element);
+        return {
+          id: element?.id ?? '',
+          text: element?.textContent?.trim() ?? '',
+          outline: style === undefined ? 'none' : `${style.outlineStyle} ${style.outlineWidth}`,
+        };
+      });
+    async function tabTo(match: (at: { id: string; text: string }) => boolean): Promise<void> {
+      for (let presses = 0; presses < 40; presses++) {
+        await keyboardPage.keyboard.press('Tab');
+        const at = await focused();
+        if (match(at)) {
+          expect(at.outline).not.toMatch(/^none|\s0px$/);
+          return;
+        }
+      }
+      throw new Error('Tab never reached the control');
+    }
+
+    const userPhotos = keyboardPage.getByRole('switch', { name: 'User Photos', exact: true });
+    const before = await userPhotos.isChecked();
+    await tabTo((at) => at.id === 'userPhotos');
+    await keyboardPage.keyboard.press('Space');
+    expect(await userPhotos.isChecked()).toBe(!before);
+    await tabTo((at) => at.id === 'save');
+    await keyboardPage.keyboard.press('Enter');
+    await keyboardPage.locator('#settings-message:text("Saved.")').waitFor();
+    expect(await host.api('settings')).toMatchObject({ userPhotos: !before });
+
+    const { users } = await host.api<{ users: ApiUser[] }>('users?top=500');
+    const target = users.find((user) => user.photo.status === 'present') ?? users[0];
+    await tabTo((at) => at.id === 'user-search');
+    await keyboardPage.keyboard.type(target.userPrincipalName ?? '');
+    await keyboardPage.waitForFunction(() => document.querySelectorAll('#user-list li').length === 1);
+    await tabTo((at) => at.text === target.displayName);
+    await keyboardPage.keyboard.press('Enter');
+    await keyboardPage.getByRole('heading', { name: target.displayName ?? '' }).waitFor();
+    expect((await focused()).id).toBe('user-heading');
+    await keyboardPage.close();
+  });
+
+  test('no console errors, and no request to another origin', () => {
+    expect(requested.length).toBeGreaterThan(10);
+    expect(requested.filter((url) => new URL(url).origin !== host.origin)).toEqual([]);
+    // The one refusal is the 412 the conflict test provoked; Chromium echoes it to the console.
+    expect(refused).toEqual(['PATCH /api/settings 412']);
+    expect(consoleErrors.filter((text) => !/status of 412/.test(text))).toEqual([]);
+  });
+});
