@@ -11,6 +11,8 @@ export interface StorageOps {
   tableOps: number;
   /** The same by what the request names: a table, or `$batch` (whose table is in its body). */
   tableOpsByTarget: Record<string, number>;
+  /** Table entities inserted, updated, merged or deleted: each entity inside a `$batch` transaction counts. */
+  tableEntityWrites: number;
   /** `POST …/messages` to the queue service. */
   queueSends: number;
   /** Sends, receives, deletes and updates of queue messages. */
@@ -25,6 +27,7 @@ export function emptyStorageOps(): StorageOps {
     blobOps: 0,
     tableOps: 0,
     tableOpsByTarget: {},
+    tableEntityWrites: 0,
     queueSends: 0,
     queueOps: 0,
     failedRequests: 0,
@@ -32,6 +35,28 @@ export function emptyStorageOps(): StorageOps {
 }
 
 const CHANNEL = 'http.client.request.start';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE']);
+/** A change set's operation line: `PATCH http://…/Table(PartitionKey='p',RowKey='r') HTTP/1.1`. */
+const BATCH_OPERATION = /^(?:POST|PUT|PATCH|MERGE|DELETE) \S+ HTTP\/1\.1\r?$/gm;
+
+/** The entity operations a `$batch` body carries, counted once the SDK has handed the whole body over. */
+function countBatchOperations(request: ClientRequest, count: (operations: number) => void): void {
+  const chunks: string[] = [];
+  const keep = (chunk: unknown): void => {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(chunk.toString());
+  };
+  const write = request.write.bind(request);
+  const end = request.end.bind(request);
+  request.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk);
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof request.write;
+  request.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'function') keep(chunk);
+    count(chunks.join('').match(BATCH_OPERATION)?.length ?? 0);
+    return (end as (...args: unknown[]) => ClientRequest)(chunk, ...rest);
+  }) as typeof request.end;
+}
 
 /**
  * Counts the app's storage requests where they leave the process: the Azure storage SDKs send
@@ -65,6 +90,9 @@ export class StorageOpCounter {
       // `/<account>/<Table>(PartitionKey='…',RowKey='…')`, `/<account>/<Table>()`, `/<account>/$batch`.
       const target = /^\/[^/]+\/([^/(]+)/.exec(path)?.[1] ?? path;
       ops.tableOpsByTarget[target] = (ops.tableOpsByTarget[target] ?? 0) + 1;
+      if (target === '$batch')
+        countBatchOperations(request, (operations) => (ops.tableEntityWrites += operations));
+      else if (target !== 'Tables' && WRITE_METHODS.has(request.method)) ops.tableEntityWrites++;
     } else if (port === this.ports.queue && /\/messages(\/|$)/.test(path)) {
       ops.queueOps++;
       if (request.method === 'POST') ops.queueSends++;

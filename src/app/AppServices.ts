@@ -12,6 +12,7 @@ import { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
 import { RunStore } from '../storage/RunStore';
 import { ScopeStore } from '../storage/ScopeStore';
+import { SettingsCache } from '../storage/SettingsCache';
 import { SettingsStore } from '../storage/SettingsStore';
 import { createStorageClients, ensureStorage, type StorageClients } from '../storage/StorageClients';
 
@@ -30,6 +31,8 @@ export interface AppServices {
   runs: RunStore;
   settings: SettingsStore;
   scope: ScopeStore;
+  /** The settings as this process's photo jobs see them: read about once a second, not once a job. */
+  settingsCache: SettingsCache;
   photoJobs: JobQueue<PhotoJob>;
   runRequests: JobQueue<RunRequest>;
 }
@@ -62,6 +65,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     ...overrides.graph,
     stepOrigin: splitGraphRoot(config.graphBaseUrl).origin,
   };
+  const settings = new SettingsStore(storage.tables.settings);
   return {
     config,
     credential,
@@ -73,7 +77,8 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
     runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
-    settings: new SettingsStore(storage.tables.settings),
+    settings,
+    settingsCache: new SettingsCache(settings),
     scope: new ScopeStore(storage.tables.scope),
     photoJobs: new JobQueue(storage.queues.photoJobs),
     runRequests: new JobQueue(storage.queues.runRequests),

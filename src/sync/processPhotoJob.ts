@@ -8,13 +8,12 @@ import {
 } from '../domain/PhotoDecision';
 import type { PhotoJob } from '../domain/PhotoJob';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
-import { isPhotoSyncActive } from '../domain/SyncSettings';
 import type { PhotoGraph } from '../graph/PhotoGraph';
 import { photoFields, storedPhotoOf, type IdentityStore, type UserEntity } from '../storage/IdentityStore';
 import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
 import type { RunStore } from '../storage/RunStore';
-import type { SettingsStore } from '../storage/SettingsStore';
+import type { SettingsCache } from '../storage/SettingsCache';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import type { SyncLog } from './SyncLog';
 
@@ -24,7 +23,8 @@ export interface PhotoWorkerDeps {
   photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
-  settings: SettingsStore;
+  /** Read about once a second per process; turning photo sync off is waited out before it answers. */
+  settings: Pick<SettingsCache, 'photoSyncActive'>;
   log: SyncLog;
   recheckDays: number;
   now?: () => Date;
@@ -56,9 +56,8 @@ const REASONS: Record<PhotoDecision['outcome'], string> = {
  */
 export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
   const now = deps.now ?? (() => new Date());
-  const settings = await deps.settings.read();
   // A purge is asked for while photo sync is off; every other job needs it on.
-  if (job.removal !== 'purged' && !isPhotoSyncActive(settings)) {
+  if (job.removal !== 'purged' && !(await deps.settings.photoSyncActive())) {
     // Turned off after the run was planned: not one photo request, nothing written.
     deps.log.write('info', 'photoJobSkipped', {
       runId: job.runId,
