@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import { TableClient } from '@azure/data-tables';
 import type { AzuritePorts } from '../azurite/Azurite';
 
 export interface StorageOps {
@@ -11,7 +12,10 @@ export interface StorageOps {
   tableOps: number;
   /** The same by what the request names: a table, or `$batch` (whose table is in its body). */
   tableOpsByTarget: Record<string, number>;
-  /** Table entities inserted, updated, merged or deleted: each entity inside a `$batch` transaction counts. */
+  /**
+   * Table entities inserted, updated, merged or deleted: each entity of a `$batch` transaction
+   * counts, counted as the app submits it (a transaction the SDK sends again counts once).
+   */
   tableEntityWrites: number;
   /** `POST …/messages` to the queue service. */
   queueSends: number;
@@ -36,27 +40,6 @@ export function emptyStorageOps(): StorageOps {
 
 const CHANNEL = 'http.client.request.start';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE']);
-/** A change set's operation line: `PATCH http://…/Table(PartitionKey='p',RowKey='r') HTTP/1.1`. */
-const BATCH_OPERATION = /^(?:POST|PUT|PATCH|MERGE|DELETE) \S+ HTTP\/1\.1\r?$/gm;
-
-/** The entity operations a `$batch` body carries, counted once the SDK has handed the whole body over. */
-function countBatchOperations(request: ClientRequest, count: (operations: number) => void): void {
-  const chunks: string[] = [];
-  const keep = (chunk: unknown): void => {
-    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) chunks.push(chunk.toString());
-  };
-  const write = request.write.bind(request);
-  const end = request.end.bind(request);
-  request.write = ((chunk: unknown, ...rest: unknown[]) => {
-    keep(chunk);
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof request.write;
-  request.end = ((chunk?: unknown, ...rest: unknown[]) => {
-    if (typeof chunk !== 'function') keep(chunk);
-    count(chunks.join('').match(BATCH_OPERATION)?.length ?? 0);
-    return (end as (...args: unknown[]) => ClientRequest)(chunk, ...rest);
-  }) as typeof request.end;
-}
 
 /**
  * Counts the app's storage requests where they leave the process: the Azure storage SDKs send
@@ -90,17 +73,27 @@ export class StorageOpCounter {
       // `/<account>/<Table>(PartitionKey='…',RowKey='…')`, `/<account>/<Table>()`, `/<account>/$batch`.
       const target = /^\/[^/]+\/([^/(]+)/.exec(path)?.[1] ?? path;
       ops.tableOpsByTarget[target] = (ops.tableOpsByTarget[target] ?? 0) + 1;
-      if (target === '$batch')
-        countBatchOperations(request, (operations) => (ops.tableEntityWrites += operations));
-      else if (target !== 'Tables' && WRITE_METHODS.has(request.method)) ops.tableEntityWrites++;
+      // A transaction's entities are counted where the app hands them over (below): its body is sent by now.
+      if (target !== '$batch' && target !== 'Tables' && WRITE_METHODS.has(request.method))
+        ops.tableEntityWrites++;
     } else if (port === this.ports.queue && /\/messages(\/|$)/.test(path)) {
       ops.queueOps++;
       if (request.method === 'POST') ops.queueSends++;
     }
   };
 
+  private readonly submitTransaction = TableClient.prototype.submitTransaction;
+
   constructor(private readonly ports: AzuritePorts) {
     subscribe(CHANNEL, this.onRequest);
+    const submit = this.submitTransaction;
+    const count = (entities: number): void => {
+      if (this.quiet.getStore() !== true) this.ops.tableEntityWrites += entities;
+    };
+    TableClient.prototype.submitTransaction = function (this: TableClient, actions, ...rest) {
+      count(actions.length);
+      return submit.call(this, actions, ...rest);
+    };
   }
 
   /** The counts since the last call. */
@@ -116,5 +109,6 @@ export class StorageOpCounter {
 
   close(): void {
     unsubscribe(CHANNEL, this.onRequest);
+    TableClient.prototype.submitTransaction = this.submitTransaction;
   }
 }

@@ -7,6 +7,7 @@ import type { RunRequest } from '../domain/RunRequest';
 import { createGraphClient, splitGraphRoot } from '../graph/createGraphClient';
 import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
 import { IdentityStore } from '../storage/IdentityStore';
+import { JobCoverage } from '../storage/JobCoverage';
 import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
@@ -29,6 +30,8 @@ export interface AppServices {
   photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
+  /** When the recent runs last checked each user, from their job markers. */
+  coverage: JobCoverage;
   settings: SettingsStore;
   scope: ScopeStore;
   /** The settings as this process's photo jobs see them: read about once a second, not once a job. */
@@ -66,6 +69,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     stepOrigin: splitGraphRoot(config.graphBaseUrl).origin,
   };
   const settings = new SettingsStore(storage.tables.settings);
+  const runs = new RunStore(storage.tables.runs, storage.tables.runIndex);
   return {
     config,
     credential,
@@ -76,7 +80,8 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     identities: new IdentityStore(storage.tables.users),
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
-    runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
+    runs,
+    coverage: new JobCoverage(storage.tables.runs, runs),
     settings,
     settingsCache: new SettingsCache(settings),
     scope: new ScopeStore(storage.tables.scope),

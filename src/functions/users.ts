@@ -5,7 +5,7 @@ import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
-import { userView } from '../http/userView';
+import { userViews } from '../http/userViews';
 import { jsonResponse } from '../http/jsonResponse';
 
 function listOptions(request: HttpRequest): {
@@ -30,14 +30,14 @@ function listOptions(request: HttpRequest): {
 
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
-  const { identities } = await getServices();
+  const { identities, coverage } = await getServices();
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
     const page = await readPage(options.next, () => identities.list(options));
-    return jsonResponse({ users: page.users.map(userView), next: page.next });
+    return jsonResponse({ users: await userViews(page.users, coverage), next: page.next });
   }
   const user = await requireStoredUser(request, identities);
-  return jsonResponse(userView(user));
+  return jsonResponse((await userViews([user], coverage))[0]);
 }
 
 /** `GET /api/users` (paged, `?result=` to find e.g. who failed) and `GET /api/users/{userId}`. */

@@ -9,9 +9,16 @@ import {
 import type { PhotoJob } from '../domain/PhotoJob';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import type { PhotoGraph } from '../graph/PhotoGraph';
-import { photoFields, storedPhotoOf, type IdentityStore, type UserEntity } from '../storage/IdentityStore';
+import {
+  photoFields,
+  storedPhotoOf,
+  type EntityFields,
+  type IdentityStore,
+  type UserEntity,
+} from '../storage/IdentityStore';
 import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
+import type { JobChecks } from '../storage/JobCompletionCoalescer';
 import type { RunStore } from '../storage/RunStore';
 import type { SettingsCache } from '../storage/SettingsCache';
 import { mapWithConcurrency } from './mapWithConcurrency';
@@ -80,11 +87,16 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   const checkedAt = now();
   const departed =
     job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
+  // The job's marker tells when its users were checked: a record is written only where it changes.
   await deps.identities.writePhotoFields(
-    decisions.map(({ userId, decision }) => ({
-      userId,
-      fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
-    })),
+    decisions
+      .map(({ userId, decision, before }) => ({
+        userId,
+        before,
+        fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
+      }))
+      .filter(({ fields, before }) => changesRecord(fields, before))
+      .map(({ userId, fields }) => ({ userId, fields })),
   );
   await Promise.all(
     decisions
@@ -110,7 +122,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   }
 
   const counts = countOutcomes(decisions.map(({ decision }) => decision.outcome));
-  await finishJob(job, counts, deps);
+  await finishJob(job, counts, deps, { userIds: job.userIds, checkedAt });
   return { counts, skipped: false };
 }
 
@@ -148,6 +160,21 @@ async function removePhotos(job: PhotoJob, deps: PhotoWorkerDeps): Promise<UserD
   });
 }
 
+/** Fields a check writes whatever it finds: the job's marker keeps them for the checks that change nothing. */
+const CHECK_STAMP: ReadonlySet<string> = new Set(['lastCheckedAt', 'lastRunId']);
+
+/**
+ * Whether writing `fields` changes the stored record beyond the check's own time and run. A failure
+ * is always written, so that the run it failed in can be told from the record (`?result=failed`
+ * lists it with its run).
+ */
+function changesRecord(fields: EntityFields, stored: UserEntity | undefined): boolean {
+  if (stored === undefined || fields.lastResult === 'failed') return true;
+  return Object.entries(fields).some(
+    ([key, value]) => !CHECK_STAMP.has(key) && (stored[key as keyof UserEntity] ?? '') !== value,
+  );
+}
+
 async function decide(
   userId: string,
   runId: string,
@@ -182,8 +209,13 @@ function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): b
   return !previous || previous === 'failed';
 }
 
-async function finishJob(job: PhotoJob, counts: OutcomeCounts, deps: PhotoWorkerDeps): Promise<void> {
-  const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts);
+async function finishJob(
+  job: PhotoJob,
+  counts: OutcomeCounts,
+  deps: PhotoWorkerDeps,
+  checks?: JobChecks,
+): Promise<void> {
+  const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts, { checks });
   if (completion.runMissing === true)
     deps.log.write('warn', 'photoJobWithoutRun', {
       runId: job.runId,
