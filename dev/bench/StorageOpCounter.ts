@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import { TableClient } from '@azure/data-tables';
 import type { AzuritePorts } from '../azurite/Azurite';
 
 export interface StorageOps {
@@ -11,6 +12,11 @@ export interface StorageOps {
   tableOps: number;
   /** The same by what the request names: a table, or `$batch` (whose table is in its body). */
   tableOpsByTarget: Record<string, number>;
+  /**
+   * Table entities inserted, updated, merged or deleted: each entity of a `$batch` transaction
+   * counts, counted as the app submits it (a transaction the SDK sends again counts once).
+   */
+  tableEntityWrites: number;
   /** `POST …/messages` to the queue service. */
   queueSends: number;
   /** Sends, receives, deletes and updates of queue messages. */
@@ -25,6 +31,7 @@ export function emptyStorageOps(): StorageOps {
     blobOps: 0,
     tableOps: 0,
     tableOpsByTarget: {},
+    tableEntityWrites: 0,
     queueSends: 0,
     queueOps: 0,
     failedRequests: 0,
@@ -32,6 +39,7 @@ export function emptyStorageOps(): StorageOps {
 }
 
 const CHANNEL = 'http.client.request.start';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE']);
 
 /**
  * Counts the app's storage requests where they leave the process: the Azure storage SDKs send
@@ -65,14 +73,27 @@ export class StorageOpCounter {
       // `/<account>/<Table>(PartitionKey='…',RowKey='…')`, `/<account>/<Table>()`, `/<account>/$batch`.
       const target = /^\/[^/]+\/([^/(]+)/.exec(path)?.[1] ?? path;
       ops.tableOpsByTarget[target] = (ops.tableOpsByTarget[target] ?? 0) + 1;
+      // A transaction's entities are counted where the app hands them over (below): its body is sent by now.
+      if (target !== '$batch' && target !== 'Tables' && WRITE_METHODS.has(request.method))
+        ops.tableEntityWrites++;
     } else if (port === this.ports.queue && /\/messages(\/|$)/.test(path)) {
       ops.queueOps++;
       if (request.method === 'POST') ops.queueSends++;
     }
   };
 
+  private readonly submitTransaction = TableClient.prototype.submitTransaction;
+
   constructor(private readonly ports: AzuritePorts) {
     subscribe(CHANNEL, this.onRequest);
+    const submit = this.submitTransaction;
+    const count = (entities: number): void => {
+      if (this.quiet.getStore() !== true) this.ops.tableEntityWrites += entities;
+    };
+    TableClient.prototype.submitTransaction = function (this: TableClient, actions, ...rest) {
+      count(actions.length);
+      return submit.call(this, actions, ...rest);
+    };
   }
 
   /** The counts since the last call. */
@@ -88,5 +109,6 @@ export class StorageOpCounter {
 
   close(): void {
     unsubscribe(CHANNEL, this.onRequest);
+    TableClient.prototype.submitTransaction = this.submitTransaction;
   }
 }

@@ -7,12 +7,14 @@ import type { RunRequest } from '../domain/RunRequest';
 import { createGraphClient, splitGraphRoot } from '../graph/createGraphClient';
 import { DEFAULT_PHOTO_GRAPH_OPTIONS, PhotoGraph, type PhotoGraphOptions } from '../graph/PhotoGraph';
 import { IdentityStore } from '../storage/IdentityStore';
+import { JobCoverage } from '../storage/JobCoverage';
 import { UserSearchIndex } from '../storage/UserSearchIndex';
 import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
 import { RunStore } from '../storage/RunStore';
 import { ScopeStore } from '../storage/ScopeStore';
+import { SettingsCache } from '../storage/SettingsCache';
 import { SettingsStore } from '../storage/SettingsStore';
 import { createStorageClients, ensureStorage, type StorageClients } from '../storage/StorageClients';
 
@@ -30,8 +32,12 @@ export interface AppServices {
   userSearch: UserSearchIndex;
   events: PhotoEventStore;
   runs: RunStore;
+  /** When the recent runs last checked each user, from their job markers. */
+  coverage: JobCoverage;
   settings: SettingsStore;
   scope: ScopeStore;
+  /** The settings as this process's photo jobs see them: read about once a second, not once a job. */
+  settingsCache: SettingsCache;
   photoJobs: JobQueue<PhotoJob>;
   runRequests: JobQueue<RunRequest>;
 }
@@ -65,6 +71,8 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     stepOrigin: splitGraphRoot(config.graphBaseUrl).origin,
   };
   const userSearch = new UserSearchIndex(storage.tables.userSearch);
+  const settings = new SettingsStore(storage.tables.settings);
+  const runs = new RunStore(storage.tables.runs, storage.tables.runIndex);
   return {
     config,
     credential,
@@ -76,8 +84,10 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     userSearch,
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
-    runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
-    settings: new SettingsStore(storage.tables.settings),
+    runs,
+    coverage: new JobCoverage(storage.tables.runs, runs),
+    settings,
+    settingsCache: new SettingsCache(settings),
     scope: new ScopeStore(storage.tables.scope),
     photoJobs: new JobQueue(storage.queues.photoJobs),
     runRequests: new JobQueue(storage.queues.runRequests),

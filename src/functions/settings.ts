@@ -5,6 +5,7 @@ import { requireAdmin, requireReader } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
+import { waitUntilJobsSeeChange } from '../storage/SettingsCache';
 import { SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
 import { SyncLog } from '../sync/SyncLog';
 import { jsonResponse } from '../http/jsonResponse';
@@ -64,6 +65,9 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
         photoSyncActive: isPhotoSyncActive(updated),
         reason: 'photos sync only when userPhotos and syncUserPhotos are both on',
       });
+    const before = { ...updated, ...Object.fromEntries(changes.map((change) => [change.key, change.from])) };
+    // Photo jobs trust settings read shortly before they start: once this answers, none does any more.
+    if (isPhotoSyncActive(before) && !isPhotoSyncActive(updated)) await waitUntilJobsSeeChange();
     return settingsResponse(updated);
   } catch (error) {
     if (error instanceof SettingsPreconditionFailed)

@@ -8,7 +8,7 @@ import { pageQuery, readPage } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
 import { searchNext, searchQuery } from '../http/SearchQuery';
 import { searchUsers } from '../storage/UserSearch';
-import { userView } from '../http/userView';
+import { userViews } from '../http/userViews';
 import { jsonResponse } from '../http/jsonResponse';
 
 function listOptions(request: HttpRequest): {
@@ -34,19 +34,22 @@ function listOptions(request: HttpRequest): {
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   requireReader(request);
-  const { identities, userSearch } = await getServices();
+  const { identities, userSearch, coverage } = await getServices();
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
     const search = searchQuery(request);
     if (search !== undefined) {
       const found = await searchUsers(userSearch, identities, { ...options, ...search });
-      return jsonResponse({ users: found.users.map(userView), next: searchNext(search.search, found.after) });
+      return jsonResponse({
+        users: await userViews(found.users, coverage),
+        next: searchNext(search.search, found.after),
+      });
     }
     const page = await readPage(options.next, () => identities.list(options));
-    return jsonResponse({ users: page.users.map(userView), next: page.next });
+    return jsonResponse({ users: await userViews(page.users, coverage), next: page.next });
   }
   const user = await requireStoredUser(request, identities);
-  return jsonResponse(userView(user));
+  return jsonResponse((await userViews([user], coverage))[0]);
 }
 
 /**

@@ -41,7 +41,7 @@ export interface UserEntity {
   lastErrorMessage?: string;
 }
 
-type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
+export type EntityFields = Omit<UserEntity, 'partitionKey' | 'rowKey'>;
 
 /**
  * Records are spread over 16 partitions by the first hex digit of the object id: a partition's
@@ -136,6 +136,7 @@ const PHOTO_STATE_FIELDS = [
   'photoVerifiedAt',
   'lastResult',
   'lastErrorCode',
+  'lastErrorMessage',
   'lastRunId',
 ];
 

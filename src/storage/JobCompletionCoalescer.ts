@@ -14,10 +14,17 @@ export interface JobCompletion {
   finishedRun?: Run;
 }
 
+/** The users a job checked and when: the marker says so, so their records need no write (`JobCoverage`). */
+export interface JobChecks {
+  userIds: readonly string[];
+  checkedAt: Date;
+}
+
 interface DoneJob {
   jobId: string;
   counts: OutcomeCounts;
   poisoned: boolean;
+  checks?: JobChecks;
   settle: (completion: JobCompletion) => void;
   fail: (error: unknown) => void;
 }
@@ -42,11 +49,18 @@ export class JobCompletionCoalescer {
     runId: string,
     jobId: string,
     counts: OutcomeCounts,
-    options: { poisoned?: boolean } = {},
+    options: { poisoned?: boolean; checks?: JobChecks } = {},
   ): Promise<JobCompletion> {
     return new Promise((settle, fail) => {
       const waiting = this.waitingJobs.get(runId) ?? [];
-      waiting.push({ jobId, counts, poisoned: options.poisoned ?? false, settle, fail });
+      waiting.push({
+        jobId,
+        counts,
+        poisoned: options.poisoned ?? false,
+        checks: options.checks,
+        settle,
+        fail,
+      });
       this.waitingJobs.set(runId, waiting);
       if (!this.writingRuns.has(runId)) void this.writeWaitingJobs(runId);
     });
@@ -95,7 +109,15 @@ export class JobCompletionCoalescer {
         }),
         jobs.map((job): TransactionAction => [
           'create',
-          { partitionKey: runId, rowKey: jobMarkerRow(job.jobId), poisoned: job.poisoned },
+          {
+            partitionKey: runId,
+            rowKey: jobMarkerRow(job.jobId),
+            poisoned: job.poisoned,
+            ...(job.checks && {
+              userIds: job.checks.userIds.join(','),
+              checkedAt: job.checks.checkedAt.toISOString(),
+            }),
+          },
         ]),
       );
       const completion: JobCompletion = { counted: true, finishedRun };

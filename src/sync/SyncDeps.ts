@@ -35,7 +35,7 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
     photoBlobs: services.photoBlobs,
     events: services.events,
     runs: services.runs,
-    settings: services.settings,
+    settings: services.settingsCache,
     log: new SyncLog(logger),
     recheckDays: services.config.recheckDays,
   };

@@ -151,12 +151,14 @@ export async function planRun(
     let skipped = 0;
     // Departed users are counted among the run's users, so that its outcomes still add up to them.
     const enqueue = async (groups: string[][], departed: number, removal?: RemovalReason): Promise<void> => {
+      // A job is named after its greatest id (ids are in table order): one query finds who it checked.
       const jobs = groups.map((userIds): PhotoJob => ({
         runId: run.runId,
-        jobId: String(++jobSeq),
+        jobId: userIds[userIds.length - 1],
         userIds,
         ...(removal === undefined ? {} : { removal }),
       }));
+      jobSeq += jobs.length;
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
       if (jobs.length > 0 || departed > 0) await deps.runs.addPlanned(run.runId, departed, jobs.length);
     };

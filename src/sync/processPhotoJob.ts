@@ -8,13 +8,19 @@ import {
 } from '../domain/PhotoDecision';
 import type { PhotoJob } from '../domain/PhotoJob';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
-import { isPhotoSyncActive } from '../domain/SyncSettings';
 import type { PhotoGraph } from '../graph/PhotoGraph';
-import { photoFields, storedPhotoOf, type IdentityStore, type UserEntity } from '../storage/IdentityStore';
+import {
+  photoFields,
+  storedPhotoOf,
+  type EntityFields,
+  type IdentityStore,
+  type UserEntity,
+} from '../storage/IdentityStore';
 import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
+import type { JobChecks } from '../storage/JobCompletionCoalescer';
 import type { RunStore } from '../storage/RunStore';
-import type { SettingsStore } from '../storage/SettingsStore';
+import type { SettingsCache } from '../storage/SettingsCache';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import type { SyncLog } from './SyncLog';
 
@@ -24,7 +30,8 @@ export interface PhotoWorkerDeps {
   photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
   runs: RunStore;
-  settings: SettingsStore;
+  /** Read about once a second per process; turning photo sync off is waited out before it answers. */
+  settings: Pick<SettingsCache, 'photoSyncActive'>;
   log: SyncLog;
   recheckDays: number;
   now?: () => Date;
@@ -56,9 +63,8 @@ const REASONS: Record<PhotoDecision['outcome'], string> = {
  */
 export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Promise<PhotoJobResult> {
   const now = deps.now ?? (() => new Date());
-  const settings = await deps.settings.read();
   // A purge is asked for while photo sync is off; every other job needs it on.
-  if (job.removal !== 'purged' && !isPhotoSyncActive(settings)) {
+  if (job.removal !== 'purged' && !(await deps.settings.photoSyncActive())) {
     // Turned off after the run was planned: not one photo request, nothing written.
     deps.log.write('info', 'photoJobSkipped', {
       runId: job.runId,
@@ -81,11 +87,16 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   const checkedAt = now();
   const departed =
     job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
+  // The job's marker tells when its users were checked: a record is written only where it changes.
   await deps.identities.writePhotoFields(
-    decisions.map(({ userId, decision }) => ({
-      userId,
-      fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
-    })),
+    decisions
+      .map(({ userId, decision, before }) => ({
+        userId,
+        before,
+        fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
+      }))
+      .filter(({ fields, before }) => changesRecord(fields, before))
+      .map(({ userId, fields }) => ({ userId, fields })),
   );
   await Promise.all(
     decisions
@@ -111,7 +122,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   }
 
   const counts = countOutcomes(decisions.map(({ decision }) => decision.outcome));
-  await finishJob(job, counts, deps);
+  await finishJob(job, counts, deps, { userIds: job.userIds, checkedAt });
   return { counts, skipped: false };
 }
 
@@ -149,6 +160,21 @@ async function removePhotos(job: PhotoJob, deps: PhotoWorkerDeps): Promise<UserD
   });
 }
 
+/** Fields a check writes whatever it finds: the job's marker keeps them for the checks that change nothing. */
+const CHECK_STAMP: ReadonlySet<string> = new Set(['lastCheckedAt', 'lastRunId']);
+
+/**
+ * Whether writing `fields` changes the stored record beyond the check's own time and run. A failure
+ * is always written, so that the run it failed in can be told from the record (`?result=failed`
+ * lists it with its run).
+ */
+function changesRecord(fields: EntityFields, stored: UserEntity | undefined): boolean {
+  if (stored === undefined || fields.lastResult === 'failed') return true;
+  return Object.entries(fields).some(
+    ([key, value]) => !CHECK_STAMP.has(key) && (stored[key as keyof UserEntity] ?? '') !== value,
+  );
+}
+
 async function decide(
   userId: string,
   runId: string,
@@ -183,8 +209,13 @@ function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): b
   return !previous || previous === 'failed';
 }
 
-async function finishJob(job: PhotoJob, counts: OutcomeCounts, deps: PhotoWorkerDeps): Promise<void> {
-  const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts);
+async function finishJob(
+  job: PhotoJob,
+  counts: OutcomeCounts,
+  deps: PhotoWorkerDeps,
+  checks?: JobChecks,
+): Promise<void> {
+  const completion = await deps.runs.recordJobDone(job.runId, job.jobId, counts, { checks });
   if (completion.runMissing === true)
     deps.log.write('warn', 'photoJobWithoutRun', {
       runId: job.runId,

@@ -258,8 +258,10 @@ describe('failed deliveries', () => {
     const runId = await plannedRun(2, 1);
     await t.services.runs.finishPlanning(runId);
     const userIds = tenantIds().slice(10, 12);
-    // The photo worker reads the settings first; the poison handler does not, so only the worker fails.
-    jest.spyOn(t.services.settings, 'read').mockRejectedValue(new Error('storage unreachable'));
+    // The photo worker checks the settings first; the poison handler does not, so only the worker fails.
+    jest
+      .spyOn(t.services.settingsCache, 'photoSyncActive')
+      .mockRejectedValue(new Error('storage unreachable'));
     await t.services.photoJobs.send({ runId, jobId: '1', userIds });
 
     await t.drainQueues();
