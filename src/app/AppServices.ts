@@ -10,6 +10,7 @@ import { IdentityStore } from '../storage/IdentityStore';
 import { UserSearchIndex } from '../storage/UserSearchIndex';
 import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
+import { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
 import { RunStore } from '../storage/RunStore';
 import { ScopeStore } from '../storage/ScopeStore';
@@ -29,6 +30,7 @@ export interface AppServices {
   photoBlobs: PhotoBlobStore;
   userSearch: UserSearchIndex;
   events: PhotoEventStore;
+  changes: PhotoChangeFeed;
   runs: RunStore;
   settings: SettingsStore;
   scope: ScopeStore;
@@ -76,6 +78,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     userSearch,
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
+    changes: new PhotoChangeFeed(storage.tables.changes),
     runs: new RunStore(storage.tables.runs, storage.tables.runIndex),
     settings: new SettingsStore(storage.tables.settings),
     scope: new ScopeStore(storage.tables.scope),
