@@ -10,19 +10,17 @@ import { requireReader } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { pageQuery } from '../http/PageQuery';
+import { singleQueryValue } from '../http/singleQueryValue';
 import type { ChangePage, PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 
 function readSince(request: HttpRequest): ChangeCursor | undefined {
-  const values = request.query.getAll('since');
-  if (values.length === 0) return undefined;
-  const cursor = values.length === 1 ? decodeChangeCursor(values[0]) : undefined;
-  if (cursor === undefined)
-    throw new HttpError(
-      400,
-      'invalidSince',
-      'since is the next value a previous answer of this feed returned.',
-    );
-  return cursor;
+  return singleQueryValue(
+    request,
+    'since',
+    decodeChangeCursor,
+    () =>
+      new HttpError(400, 'invalidSince', 'since is the next value a previous answer of this feed returned.'),
+  );
 }
 
 function startAgain(why: string, historyDays: number): HttpError {

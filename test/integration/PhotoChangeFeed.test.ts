@@ -2,11 +2,9 @@ import { TableClient } from '@azure/data-tables';
 import type { HttpResponseInit } from '@azure/functions';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { usersWithPhoto, usersWithoutPhoto } from '../helpers/Invariants';
-import { decodeQueueMessage } from '../../dev/host/QueueRunner';
+import { processEachTwiceAtOnce, queuedPhotoJobs } from '../helpers/PhotoJobs';
 import { photoChangesHandler } from '../../src/functions/photoChanges';
-import { photoWorkerHandler } from '../../src/functions/photoWorker';
 import { encodeChangeCursor } from '../../src/domain/ChangeCursor';
-import { parsePhotoJob, type PhotoJob } from '../../src/domain/PhotoJob';
 import { PhotoChangeFeed, type PhotoChange } from '../../src/storage/PhotoChangeFeed';
 
 /**
@@ -62,15 +60,6 @@ function expectError(response: HttpResponseInit, status: number, code: string): 
 
 async function recordSha(userId: string): Promise<string | null> {
   return (await t.services.identities.get(userId))?.photoSha256 || null;
-}
-
-async function queuedJobs(): Promise<PhotoJob[]> {
-  const peeked = await t.services.storage.queues.photoJobs.peekMessages({ numberOfMessages: 32 });
-  return peeked.peekedMessageItems.map((item) => {
-    const job = parsePhotoJob(decodeQueueMessage(item.messageText));
-    if (!job.ok) throw new Error(job.reason);
-    return job.value;
-  });
 }
 
 /** The cursor a consumer that started before every test keeps. */
@@ -210,15 +199,10 @@ describe('across runs', () => {
     const changed = usersWithPhoto(t).slice(0, 6);
     for (const userId of changed) t.tenant.changePhoto(userId);
     const runId = await t.planOnly();
-    const jobs = await queuedJobs();
+    const jobs = await queuedPhotoJobs(t);
     expect(jobs.length).toBeGreaterThan(1);
     // Two workers hold every job at once; the queue then delivers each a third time.
-    await Promise.all(
-      jobs.flatMap((job) => [
-        photoWorkerHandler(job, t.context('photoWorker')),
-        photoWorkerHandler(job, t.context('photoWorker')),
-      ]),
-    );
+    await processEachTwiceAtOnce(t, jobs);
     await t.drainQueues();
     expect((await t.services.runs.get(runId))?.photos.updated).toBe(changed.length);
 
