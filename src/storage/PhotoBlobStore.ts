@@ -73,9 +73,10 @@ export class PhotoBlobStore {
 
   /** Every stored photo's name (not the sized copies), for consistency checks and clean-up. */
   async *names(): AsyncGenerator<string> {
-    for await (const item of this.container.listBlobsByHierarchy('/')) {
-      if (item.kind === 'blob') yield item.name;
-    }
+    // Flat and filtered by name: with listBlobsByHierarchy, a timing-sensitive reliability test
+    // (GraphBrokenResponses, stall) failed reproducibly against Azurite, for a reason not found.
+    for await (const blob of this.container.listBlobsFlat())
+      if (!blob.name.startsWith(SIZES)) yield blob.name;
   }
 
   private async deleteSizes(userId: string, stale: (name: string) => boolean): Promise<void> {
