@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { PhotoSize } from '../../src/domain/PhotoSize';
 import { squareJpeg } from '../../src/photos/squareJpeg';
 import type { IdentityStore } from '../../src/storage/IdentityStore';
-import { mapWithConcurrency } from '../../src/sync/Concurrency';
+import { mapWithConcurrency } from '../../src/sync/mapWithConcurrency';
 import type { RegisteredFunction } from '../host/FunctionRegistry';
 
 /** The console's thumbnail size. */

@@ -9,6 +9,7 @@ import {
 import { requireReader } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
+import { jsonResponse } from '../http/jsonResponse';
 import { pageQuery } from '../http/PageQuery';
 import { singleQueryValue } from '../http/singleQueryValue';
 import type { ChangePage, PhotoChangeFeed } from '../storage/PhotoChangeFeed';
@@ -75,14 +76,10 @@ async function handlePhotoChanges(request: HttpRequest): Promise<HttpResponseIni
       : await readAfter(changes, since, top, now, config.historyDays);
   // Nothing new: the consumer stays where it is (or, on a first call to an empty feed, at its end).
   const seq = page.changes.at(-1)?.seq ?? since?.seq ?? page.last ?? 0;
-  return {
-    status: 200,
-    headers: { 'Cache-Control': 'no-store' },
-    jsonBody: {
-      changes: page.changes.map(({ userId, result, sha256, at }) => ({ userId, result, sha256, at })),
-      next: encodeChangeCursor({ seq, issuedAt: now }),
-    },
-  };
+  return jsonResponse({
+    changes: page.changes.map(({ userId, result, sha256, at }) => ({ userId, result, sha256, at })),
+    next: encodeChangeCursor({ seq, issuedAt: now }),
+  });
 }
 
 /**

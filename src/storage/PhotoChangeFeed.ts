@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import { chunks } from '../domain/Chunks';
+import { chunks } from '../domain/chunks';
 import { getOrUndefined, isConflict, isPreconditionFailed } from './StorageErrors';
 import { LIST_PAGE_SIZE, TRANSACTION_LIMIT } from './TableLimits';
 
