@@ -69,7 +69,7 @@ export async function measureThumbnails(
     context: InvocationContext,
   ) => Promise<HttpResponseInit>;
   const page = await identities.list({ top: SAMPLE });
-  const userIds = page.users.filter((user) => user.photo.sha256 !== null).map((user) => user.userId);
+  const userIds = page.users.filter((user) => user.photoSha256).map((user) => user.rowKey);
   const ask = (userId: string) =>
     handler(
       new HttpRequest({
