@@ -5,7 +5,8 @@
  *
  * Runs `cold` (every photo new), `steady` (after --changed of the photos changed), `naive` (the
  * same kind of steady state, one `GET /photo/$value` per user) and `serial` (one user at a time on
- * empty stores, over a sample: the cold run's yardstick). Azurite and the Graph simulator run in
+ * empty stores, over a sample: the cold run's yardstick), then `thumbnails`: 96×96 sized photos
+ * made and served through the app's handler (dev/bench/ThumbnailBench.ts). Azurite and the Graph simulator run in
  * processes of their own; the app runs here, so the peak RSS is the app's. The last line printed
  * is the report as one JSON object.
  */
@@ -39,6 +40,7 @@ import { measureRun, type Probes } from './measureRun';
 import { SimulatorProcess } from './SimulatorProcess';
 import { StorageOpCounter } from './StorageOpCounter';
 import { SyncPipeline } from './SyncPipeline';
+import { measureThumbnails } from './ThumbnailBench';
 
 const projectRoot = resolve(__dirname, '..', '..', '..');
 /** Enough single-user round trips for a stable rate, few enough to take seconds at 50 ms latency. */
@@ -182,7 +184,8 @@ async function main(): Promise<void> {
         'benchmark',
       ),
     );
-    const pipeline = new SyncPipeline(services, readQueueSettings(projectRoot), loadFunctions(projectRoot));
+    const functions = loadFunctions(projectRoot);
+    const pipeline = new SyncPipeline(services, readQueueSettings(projectRoot), functions);
 
     // Each run's figures as soon as it ends: a long benchmark that breaks off later keeps them.
     const finished = <T>(phase: string, report: T): T => {
@@ -240,6 +243,12 @@ async function main(): Promise<void> {
     const serialStores = await storage.uncounted(() => emptyStores(azurite.connectionString));
     const serial = await naive('serial', Math.min(SERIAL_SAMPLE_USERS, settings.users), 1, serialStores);
 
+    progress.note('Sized photos: 96×96 thumbnails made, then served again…');
+    const thumbnails = finished(
+      'thumbnails',
+      await storage.uncounted(() => measureThumbnails(functions, services.identities)),
+    );
+
     const runs = { cold, steady, naive: naiveRun, serial };
     const cpu = cpus();
     const report = {
@@ -251,6 +260,7 @@ async function main(): Promise<void> {
       graphConcurrency: settings.graphConcurrency,
       runs,
       ratios: computeRatios(settings, runs),
+      thumbnails,
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       machine: {
         cpu: cpu[0]?.model ?? 'unknown',
@@ -262,6 +272,9 @@ async function main(): Promise<void> {
       },
     };
     for (const line of formatTable(runs)) process.stdout.write(`${line}\n`);
+    process.stdout.write(
+      `thumbnails ${thumbnails.size}×${thumbnails.size}: ${thumbnails.madePerSecond} made/s, ${thumbnails.servedPerSecond} served/s (kept copies), ${thumbnails.bytes.median} bytes median (${thumbnails.photoLikeBytes} for a photo-like 648×648)\n`,
+    );
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     progress.stop();

@@ -27,6 +27,7 @@ var tableNames = [
   'PhotoSyncEvents'
   'PhotoSyncScope'
   'PhotoSyncUserSearch'
+  'PhotoSyncChanges'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -11,6 +11,7 @@ import { JobCoverage } from '../storage/JobCoverage';
 import { UserSearchIndex } from '../storage/UserSearchIndex';
 import { JobQueue } from '../storage/JobQueue';
 import { PhotoBlobStore } from '../storage/PhotoBlobStore';
+import { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import { PhotoEventStore } from '../storage/PhotoEventStore';
 import { RunStore } from '../storage/RunStore';
 import { ScopeStore } from '../storage/ScopeStore';
@@ -31,6 +32,7 @@ export interface AppServices {
   photoBlobs: PhotoBlobStore;
   userSearch: UserSearchIndex;
   events: PhotoEventStore;
+  changes: PhotoChangeFeed;
   runs: RunStore;
   /** When the recent runs last checked each user, from their job markers. */
   coverage: JobCoverage;
@@ -84,6 +86,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     userSearch,
     photoBlobs: new PhotoBlobStore(storage.photoContainer),
     events: new PhotoEventStore(storage.tables.events),
+    changes: new PhotoChangeFeed(storage.tables.changes),
     runs,
     coverage: new JobCoverage(storage.tables.runs, runs),
     settings,

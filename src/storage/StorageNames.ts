@@ -18,6 +18,8 @@ export const TABLES = {
   events: 'PhotoSyncEvents',
   /** The scope groups' transitive user members as last listed, and a digest of them per bucket. */
   scope: 'PhotoSyncScope',
+  /** The photo change feed, for `GET /api/photos/changes`: one partition, in the order changes were stored. */
+  changes: 'PhotoSyncChanges',
 } as const;
 
 export interface QueueNames {

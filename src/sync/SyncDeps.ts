@@ -17,6 +17,8 @@ export function plannerDeps(services: AppServices, logger: Logger): PlannerDeps 
     settings: services.settings,
     scope: services.scope,
     photoJobs: services.photoJobs,
+    changes: services.changes,
+    historyDays: services.config.historyDays,
     log: new SyncLog(logger),
     removalLimit: services.config.removalLimit,
     retention: {
@@ -34,6 +36,7 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
     identities: services.identities,
     photoBlobs: services.photoBlobs,
     events: services.events,
+    changes: services.changes,
     runs: services.runs,
     settings: services.settingsCache,
     log: new SyncLog(logger),

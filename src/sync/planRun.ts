@@ -5,6 +5,7 @@ import type { Run } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
+import type { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import type { RunStore } from '../storage/RunStore';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import { failPlanning, logPlanningFailed } from './failPlanning';
@@ -28,6 +29,9 @@ export interface PlannerDeps {
   settings: Pick<SettingsStore, 'read'>;
   scope: ScopeRefreshDeps['scope'] & Pick<ScopeStore, 'members'>;
   photoJobs: Pick<JobQueue<PhotoJob>, 'send'>;
+  changes: Pick<PhotoChangeFeed, 'prune'>;
+  /** `PHOTO_HISTORY_DAYS`: changes older than this leave the change feed. */
+  historyDays: number;
   log: SyncLog;
   /** PHOTO_REMOVAL_LIMIT: most photos one run removes for scope or departure. */
   removalLimit: number;
@@ -45,6 +49,13 @@ export interface PlanningNotes {
 
 type FetchedPage =
   { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: RunError };
+
+/**
+ * Change-feed rows one run deletes at most: bounded work per run, yet above what a run adds (a
+ * 100,000-user tenant changing 5% of its photos adds 5,000), so pruning never falls behind.
+ */
+const FEED_PRUNE_LIMIT = 10_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Queue sends in flight at once: enough to hide the storage round trip, few enough to stay gentle. */
 const SEND_CONCURRENCY = 16;
@@ -105,6 +116,16 @@ export async function planRun(
         });
     } catch (error) {
       deps.log.write('warn', 'jobMarkersPruneFailed', {
+        runId: run.runId,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+    try {
+      const cutoff = new Date(now().getTime() - deps.historyDays * DAY_MS);
+      const changes = await deps.changes.prune(cutoff, FEED_PRUNE_LIMIT);
+      if (changes > 0) deps.log.write('info', 'photoChangesPruned', { runId: run.runId, changes });
+    } catch (error) {
+      deps.log.write('warn', 'photoChangesPruneFailed', {
         runId: run.runId,
         reason: error instanceof Error ? error.message : String(error),
       });

@@ -17,6 +17,7 @@ import {
   type UserEntity,
 } from '../storage/IdentityStore';
 import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
+import type { PhotoChange, PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
 import type { JobChecks } from '../storage/JobCompletionCoalescer';
 import type { RunStore } from '../storage/RunStore';
@@ -29,6 +30,7 @@ export interface PhotoWorkerDeps {
   identities: IdentityStore;
   photoBlobs: PhotoBlobStore;
   events: PhotoEventStore;
+  changes: Pick<PhotoChangeFeed, 'append'>;
   runs: RunStore;
   /** Read about once a second per process; turning photo sync off is waited out before it answers. */
   settings: Pick<SettingsCache, 'photoSyncActive'>;
@@ -97,6 +99,11 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
       }))
       .filter(({ fields, before }) => changesRecord(fields, before))
       .map(({ userId, fields }) => ({ userId, fields })),
+  );
+  // After the records: a consumer told of a change finds it stored. A job that fails before this
+  // is delivered again, and its changes are carried (carryEarlierChange) and appended then.
+  await deps.changes.append(
+    decisions.flatMap(({ userId, decision, before }) => feedEntry(userId, decision, before, checkedAt)),
   );
   await Promise.all(
     decisions
@@ -194,6 +201,20 @@ async function decide(
       ? decideFromDownload(stored, await deps.graph.download(userId, first.contentType), first.etag)
       : first;
   return carryEarlierChange(decision, { runId: entity?.lastRunId, result: entity?.lastResult }, runId);
+}
+
+/** The change feed's entry for a change; a carried change names the photo its earlier delivery stored. */
+function feedEntry(
+  userId: string,
+  decision: PhotoDecision,
+  before: UserEntity | undefined,
+  at: Date,
+): PhotoChange[] {
+  if (decision.outcome === 'removed')
+    return [{ userId, result: 'removed', sha256: null, at: at.toISOString() }];
+  if (decision.outcome !== 'added' && decision.outcome !== 'updated') return [];
+  const sha256 = decision.action === 'writePhoto' ? decision.photo.sha256 : before?.photoSha256;
+  return sha256 ? [{ userId, result: decision.outcome, sha256, at: at.toISOString() }] : [];
 }
 
 /**

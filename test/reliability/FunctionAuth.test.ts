@@ -167,6 +167,7 @@ test('every HTTP route is anonymous to the host and names its methods: the app c
     'users/{userId?}': ['GET'],
     'users/{userId}/photo': ['GET'],
     'users/{userId}/photo/log': ['GET'],
+    'photos/changes': ['GET'],
   });
 });
 

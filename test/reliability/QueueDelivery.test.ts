@@ -9,9 +9,8 @@ import {
   usersWithPhoto,
   usersWithoutPhoto,
 } from '../helpers/Invariants';
-import { decodeQueueMessage } from '../../dev/host/QueueRunner';
-import { photoWorkerHandler } from '../../src/functions/photoWorker';
-import { parsePhotoJob, type PhotoJob } from '../../src/domain/PhotoJob';
+import { processEachTwiceAtOnce, queuedPhotoJobs } from '../helpers/PhotoJobs';
+import type { PhotoJob } from '../../src/domain/PhotoJob';
 import type { PhotoBlobStore } from '../../src/storage/PhotoBlobStore';
 import type { JobQueue } from '../../src/storage/JobQueue';
 import { MethodInterceptor } from '../helpers/MethodInterceptor';
@@ -48,15 +47,6 @@ function changeSomePhotos(): void {
   t.tenant.reuploadPhoto(withPhoto[6]);
   t.tenant.removePhoto(withPhoto[7]);
   t.tenant.addPhoto(usersWithoutPhoto(t)[0]);
-}
-
-async function queuedJobs(): Promise<PhotoJob[]> {
-  const peeked = await t.services.storage.queues.photoJobs.peekMessages({ numberOfMessages: 32 });
-  return peeked.peekedMessageItems.map((item) => {
-    const job = parsePhotoJob(decodeQueueMessage(item.messageText));
-    if (!job.ok) throw new Error(`the planner queued a message that is not a photo job: ${job.reason}`);
-    return job.value;
-  });
 }
 
 async function approximateCount(
@@ -96,14 +86,9 @@ test('two workers hold the same job (and so the same users) at once, and the que
   changeSomePhotos();
   const before = await storedStates(t);
   const runId = await t.planOnly();
-  const jobs = await queuedJobs();
+  const jobs = await queuedPhotoJobs(t);
   expect(jobs.length).toBeGreaterThan(1);
-  await Promise.all(
-    jobs.flatMap((job) => [
-      photoWorkerHandler(job, t.context('photoWorker')),
-      photoWorkerHandler(job, t.context('photoWorker')),
-    ]),
-  );
+  await processEachTwiceAtOnce(t, jobs);
   await t.drainQueues();
   const run = (await t.services.runs.get(runId))!;
   expectCountsAddUp(run);

@@ -11,6 +11,7 @@ test('defaults: local Azurite, Graph v1.0, every 4 hours, 7 days', () => {
     photoQueue: 'photo-sync-jobs',
     photoContainer: 'user-photos',
     port: 7071,
+    historyDays: 90,
   });
 });
 
@@ -34,6 +35,8 @@ test.each([
   ['GRAPH_BASE_URL', { GRAPH_BASE_URL: 'not a url' }],
   ['PHOTO_RECHECK_DAYS', { PHOTO_RECHECK_DAYS: 'seven' }],
   ['PHOTO_RECHECK_DAYS', { PHOTO_RECHECK_DAYS: '0' }],
+  ['PHOTO_HISTORY_DAYS', { PHOTO_HISTORY_DAYS: '2.5' }],
+  ['PHOTO_HISTORY_DAYS', { PHOTO_HISTORY_DAYS: '0' }],
   ['PORT', { PORT: '70000' }],
   ['PHOTO_QUEUE', { PHOTO_QUEUE: 'Photo_Jobs' }],
   ['PHOTO_CONTAINER', { PHOTO_CONTAINER: 'x' }],

@@ -107,6 +107,8 @@ function recordingDeps(
         events.push(`send job ${job.jobId}`);
       },
     },
+    changes: { prune: async () => 0 },
+    historyDays: 90,
     log: quiet,
   };
   return { deps, events, sent, departedAsked, planned };
