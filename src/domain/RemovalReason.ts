@@ -1,5 +1,5 @@
 /**
- * Why a run removes a stored photo without asking Graph for it (SPEC §2.4): the user is out of the
+ * Why a run removes a stored photo without asking Graph for it (docs/design.md): the user is out of the
  * photo scope, left the directory, or every photo was purged on request. (A photo Graph answers
  * 404 for is `removed` by the ordinary check, with no reason of these.)
  */

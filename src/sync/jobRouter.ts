@@ -10,7 +10,7 @@ export type JobRoute =
   | { kind: 'skip' };
 
 /**
- * The decision for each user of the photo-job pass (SPEC §2.4), in the pass's key order. A photo
+ * The decision for each user of the photo-job pass (docs/design.md), in the pass's key order. A photo
  * is removed for scope or departure only on complete knowledge: the scope groups listed whole and,
  * for scope, the user listing whole too (departed users only appear after a whole listing).
  */

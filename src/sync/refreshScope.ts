@@ -32,7 +32,7 @@ class ScopeListingError extends Error {
 }
 
 /**
- * Brings the stored members of the scope groups up to date with Graph (SPEC §2.4). A listing is
+ * Brings the stored members of the scope groups up to date with Graph (docs/design.md). A listing is
  * first reduced to a digest per bucket of ids and compared with the stored one; only buckets that
  * differ are rewritten, from a second listing that keeps just their members (several listings
  * when they hold more than `memberBudget`). A steady group costs one listing and no write, and no

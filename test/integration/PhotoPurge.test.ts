@@ -7,7 +7,7 @@ import type { Run } from '../../src/domain/Run';
 import type { UserEntity } from '../../src/storage/IdentityStore';
 
 /**
- * `POST /api/photos/purge` (SPEC §4): only while photo sync is off, a run with trigger `purge`
+ * `POST /api/photos/purge` (docs/design.md, "HTTP API"): only while photo sync is off, a run with trigger `purge`
  * deletes every stored photo — blobs and photo fields, `removed` with reason `purged` — without
  * one Graph request; a run like the others, which a storage fault does not stop; and nothing but
  * photos is deleted.

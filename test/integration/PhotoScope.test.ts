@@ -3,7 +3,7 @@ import { blobHashes, expectCountsAddUp, tenantUserIds } from '../helpers/Invaria
 import { MethodInterceptor } from '../helpers/MethodInterceptor';
 
 /**
- * Scope groups (SPEC §1, §2.4) against the simulator's groups: only the transitive members of
+ * Scope groups (docs/design.md, "Settings" and "Scope, removals, purge and retention") against the simulator's groups: only the transitive members of
  * `photoGroupId`, never those of `photoExcludeGroupId`, have their photos checked and kept; a
  * stored photo of a user out of scope is removed with reason `outOfScope`; core attributes of
  * every user still sync; scope off again brings everyone back.

@@ -4,7 +4,7 @@ import { blobHashes, expectCountsAddUp, tenantUserIds } from '../helpers/Invaria
 import type { Run } from '../../src/domain/Run';
 
 /**
- * Removing photos is where a sync does harm (SPEC §2.4): nothing is removed for scope or departure
+ * Removing photos is where a sync does harm (docs/design.md, "Scope, removals, purge and retention"): nothing is removed for scope or departure
  * on incomplete knowledge — a group Graph does not know, a group or user listing that broke off —
  * and never more than PHOTO_REMOVAL_LIMIT in one run unless `allowRemovals` says so. Here the
  * limit is 5, the tenant 30 users, and the scope group 4 of them.
