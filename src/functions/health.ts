@@ -2,41 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getServices } from '../app/AppServices';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
-import type { PhotoError } from '../domain/PhotoError';
 import { nextScheduledRun } from '../domain/Schedule';
-import { classifyGraphStatus } from '../graph/GraphFailure';
-
-const CHECK_TIMEOUT_MS = 5_000;
-// Anonymous callers must not be able to turn this route into a stream of Graph requests.
-const GRAPH_CHECK_TTL_MS = 60_000;
-let graphCheck: { at: number; reachable: Promise<boolean>; problem: Promise<PhotoError | null> } | undefined;
-
-/** A refusal of the app's credential or permission: the admin's to fix, so health names it. */
-function permissionProblem(error: unknown): PhotoError | null {
-  // Read by shape: the SDK's error class may come from another module registry (tests).
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  if (statusCode !== 401 && statusCode !== 403) return null;
-  const answer = classifyGraphStatus(statusCode, typeof code === 'string' ? code : undefined);
-  return answer.kind === 'failed' ? answer.error : null;
-}
-
-async function withTimeout(check: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([
-      check.then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { graphReachable } from '../graph/graphReachable';
+import { storageReachable } from '../storage/storageReachable';
 
 async function handleHealth(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
@@ -50,33 +18,15 @@ async function handleHealth(request: HttpRequest, context: InvocationContext): P
         reason: error instanceof Error ? error.message : String(error),
       }),
     );
-    return {
-      status: 503,
-      jsonBody: { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } },
-    };
+    return jsonResponse(
+      { status: 'unhealthy', storage: { reachable: false }, graph: { reachable: false } },
+      { status: 503 },
+    );
   }
-  const storage = await withTimeout(
-    Promise.all([
-      services.settings.read(),
-      services.storage.queues.photoJobs.getProperties(),
-      services.storage.photoContainer.getProperties(),
-    ]),
-  );
-  if (graphCheck === undefined || Date.now() - graphCheck.at > GRAPH_CHECK_TTL_MS) {
-    const listing = services.graphClient
-      .api('/users')
-      .top(1)
-      .select('id')
-      .option('signal', AbortSignal.timeout(CHECK_TIMEOUT_MS))
-      .get() as Promise<unknown>;
-    graphCheck = {
-      at: Date.now(),
-      reachable: withTimeout(listing),
-      problem: listing.then(() => null, permissionProblem),
-    };
-  }
-  const graph = await graphCheck.reachable;
-  const problem = await graphCheck.problem;
+  const [storage, { reachable: graph, problem }] = await Promise.all([
+    storageReachable(services),
+    graphReachable(services.graphClient),
+  ]);
   const healthy = storage && graph;
   return jsonResponse(
     {
