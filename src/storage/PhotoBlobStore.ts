@@ -44,6 +44,13 @@ export class PhotoBlobStore {
     await this.deleteSizes(userId, () => true);
   }
 
+  /** Whether anything of the user's is stored: the photo, or a sized copy of any photo. */
+  async holdsAny(userId: string): Promise<boolean> {
+    if (await this.container.getBlockBlobClient(userId).exists()) return true;
+    const firstSized = await this.sizedNames(userId).next();
+    return firstSized.done !== true;
+  }
+
   async read(userId: string): Promise<StoredPhotoBlob | undefined> {
     return this.download(userId);
   }
@@ -77,6 +84,16 @@ export class PhotoBlobStore {
     // (GraphBrokenResponses, stall) failed reproducibly against Azurite, for a reason not found.
     for await (const blob of this.container.listBlobsFlat())
       if (!blob.name.startsWith(SIZES)) yield blob.name;
+  }
+
+  /** The users with sized copies, in id order, each once. */
+  async *sizedOwners(): AsyncGenerator<string> {
+    let last: string | undefined;
+    for await (const blob of this.container.listBlobsFlat({ prefix: SIZES })) {
+      const owner = blob.name.slice(SIZES.length, blob.name.indexOf('/', SIZES.length));
+      if (owner !== last) yield owner;
+      last = owner;
+    }
   }
 
   private async deleteSizes(userId: string, stale: (name: string) => boolean): Promise<void> {

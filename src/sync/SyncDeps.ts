@@ -47,6 +47,7 @@ export function photoWorkerDeps(services: AppServices, logger: Logger): PhotoWor
 export function purgePlannerDeps(services: AppServices, logger: Logger): PurgePlannerDeps {
   return {
     identities: services.identities,
+    photoBlobs: services.photoBlobs,
     runs: services.runs,
     photoJobs: services.photoJobs,
     log: new SyncLog(logger),

@@ -89,9 +89,11 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   const checkedAt = now();
   const departed =
     job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
+  // A purge creates no record: a blob none named is deleted, and nothing else is told of it.
+  const recorded = decisions.filter(({ before }) => before !== undefined || job.removal !== 'purged');
   // The job's marker tells when its users were checked: a record is written only where it changes.
   await deps.identities.writePhotoFields(
-    decisions
+    recorded
       .map(({ userId, decision, before }) => ({
         userId,
         before,
@@ -103,10 +105,10 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   // After the records: a consumer told of a change finds it stored. A job that fails before this
   // is delivered again, and its changes are carried (carryEarlierChange) and appended then.
   await deps.changes.append(
-    decisions.flatMap(({ userId, decision, before }) => feedEntry(userId, decision, before, checkedAt)),
+    recorded.flatMap(({ userId, decision, before }) => feedEntry(userId, decision, before, checkedAt)),
   );
   await Promise.all(
-    decisions
+    recorded
       .filter(({ decision, before }) => isLogWorthy(decision, before))
       .map(({ userId, decision }) =>
         deps.events.append(userId, {
@@ -151,18 +153,23 @@ async function checkPhotos(job: PhotoJob, deps: PhotoWorkerDeps, now: () => Date
   }));
 }
 
-/** No Graph request: the stored photo goes; one already gone by an earlier delivery of this run stays counted. */
+/**
+ * No Graph request: the stored photo goes; one already gone by an earlier delivery of this run
+ * stays counted. A purge also meets blobs no record names (see planPurge): they go too.
+ */
 async function removePhotos(job: PhotoJob, deps: PhotoWorkerDeps): Promise<UserDecision[]> {
   const stored = await deps.identities.readPhotoStates(job.userIds);
-  return job.userIds.map((userId) => {
+  return mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => {
     const before = stored.get(userId);
-    const decision: PhotoDecision = storedPhotoOf(before).sha256
-      ? { outcome: 'removed', action: 'deletePhoto' }
-      : carryEarlierChange(
-          { outcome: 'noPhoto', action: 'none' },
-          { runId: before?.lastRunId, result: before?.lastResult },
-          job.runId,
-        );
+    const withoutRecord = before === undefined && job.removal === 'purged';
+    const decision: PhotoDecision =
+      storedPhotoOf(before).sha256 || (withoutRecord && (await deps.photoBlobs.holdsAny(userId)))
+        ? { outcome: 'removed', action: 'deletePhoto' }
+        : carryEarlierChange(
+            { outcome: 'noPhoto', action: 'none' },
+            { runId: before?.lastRunId, result: before?.lastResult },
+            job.runId,
+          );
     return { userId, decision, before };
   });
 }

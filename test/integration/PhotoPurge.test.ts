@@ -5,6 +5,7 @@ import { photosPurgeHandler } from '../../src/functions/photosPurge';
 import { settingsHandler } from '../../src/functions/settings';
 import type { Run } from '../../src/domain/Run';
 import type { UserEntity } from '../../src/storage/IdentityStore';
+import type { ImageContentType } from '../../src/domain/PhotoImage';
 
 /**
  * `POST /api/photos/purge` (docs/design.md, "HTTP API"): only while photo sync is off, a run with trigger `purge`
@@ -158,4 +159,31 @@ test('planning interrupted by a storage fault: the request is delivered again an
   expect(run.photos.removed).toBe(stored.size);
   expectCountsAddUp(run);
   expect((await blobHashes(t)).size).toBe(0);
+});
+
+test('blobs no record names (a photo whose record write never came, a sized copy left behind) are purged too, and no record is made for them', async () => {
+  const stored = await blobHashes(t);
+  const [someone] = stored.keys();
+  const photo = await t.services.photoBlobs.read(someone);
+  if (photo === undefined) throw new Error('no stored photo to copy');
+  const verified = { ...photo, contentType: photo.contentType as ImageContentType };
+  // Ids around the tenant's, so that they fall before, between and after its users in key order.
+  const orphanPhoto = '00000000-0000-4000-8000-000000000001';
+  const orphanSized = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
+  await t.services.photoBlobs.write(orphanPhoto, verified);
+  await t.services.photoBlobs.writeSized(orphanPhoto, photo.sha256, 96, photo.bytes);
+  await t.services.photoBlobs.writeSized(orphanSized, photo.sha256, 48, photo.bytes);
+  await t.services.photoBlobs.writeSized(someone, photo.sha256, 64, photo.bytes);
+  await t.setSettings(true, false);
+
+  const run = await purgeToTheEnd();
+
+  expect(run).toMatchObject({ status: 'completed', trigger: 'purge', users: stored.size + 2 });
+  expect(run.photos).toMatchObject({ removed: stored.size + 2, noPhoto: 0, failed: 0 });
+  expectCountsAddUp(run);
+  const left: string[] = [];
+  for await (const blob of t.services.storage.photoContainer.listBlobsFlat()) left.push(blob.name);
+  expect(left).toEqual([]);
+  expect(await t.services.identities.get(orphanPhoto)).toBeUndefined();
+  expect(await t.services.identities.get(orphanSized)).toBeUndefined();
 });
