@@ -3,6 +3,7 @@ import { InvocationContext, type LogHandler } from '@azure/functions';
 import type { DequeuedMessageItem, QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { poisonQueueOf } from '../../src/storage/StorageNames';
 import type { QueueSettings } from './HostSettings';
+import { MessageLease } from './MessageLease';
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<unknown>;
 
@@ -14,6 +15,8 @@ export interface QueueRunnerOptions {
   handler: QueueHandler;
   settings: QueueSettings;
   logHandler: LogHandler;
+  /** How long a received message stays hidden before its lease is renewed (tests shorten it). */
+  leaseSeconds?: number;
 }
 
 /** How long a message stays hidden while its handler runs (the Functions host renews a 10-minute lease). */
@@ -124,7 +127,7 @@ export class QueueRunner {
     if (count <= 0) return 0;
     const response = await this.options.queue.receiveMessages({
       numberOfMessages: Math.min(32, count),
-      visibilityTimeout: LEASE_SECONDS,
+      visibilityTimeout: this.options.leaseSeconds ?? LEASE_SECONDS,
     });
     for (const message of response.receivedMessageItems) {
       const work = this.process(message).finally(() => this.inFlight.delete(work));
@@ -148,16 +151,22 @@ export class QueueRunner {
         popReceipt: message.popReceipt,
       },
     });
+    const leaseSeconds = this.options.leaseSeconds ?? LEASE_SECONDS;
+    const lease = new MessageLease(queue, message.messageId, message.popReceipt, leaseSeconds, (reason) =>
+      this.log('warning', `Could not renew the lease of message ${message.messageId}: ${reason}`),
+    );
     try {
       await this.options.handler(decodeQueueMessage(message.messageText), context);
-      await queue.deleteMessage(message.messageId, message.popReceipt);
+      await lease.end();
+      await queue.deleteMessage(message.messageId, lease.popReceipt);
     } catch (error) {
+      await lease.end();
       const reason = error instanceof Error ? error.message : String(error);
       try {
         if (message.dequeueCount >= settings.maxDequeueCount) {
           await poison.createIfNotExists();
           await poison.sendMessage(message.messageText);
-          await queue.deleteMessage(message.messageId, message.popReceipt);
+          await queue.deleteMessage(message.messageId, lease.popReceipt);
           this.log(
             'error',
             `Message ${message.messageId} failed ${message.dequeueCount} times and was moved to ${poison.name}: ${reason}`,
@@ -165,7 +174,7 @@ export class QueueRunner {
         } else {
           await queue.updateMessage(
             message.messageId,
-            message.popReceipt,
+            lease.popReceipt,
             undefined,
             Math.round(settings.visibilityTimeoutMs / 1000),
           );

@@ -65,3 +65,39 @@ test('runs up to batchSize + newBatchThreshold messages at once, and takes every
   expect(most).toBeGreaterThan(6);
   expect(most).toBeLessThanOrEqual(6 + 3);
 });
+
+test('a handler that runs longer than the lease keeps its message: delivered once, then deleted', async () => {
+  const longQueue = new QueueClient(azurite.connectionString, 'queue-host-lease-test');
+  await longQueue.create();
+  await longQueue.sendMessage(Buffer.from(JSON.stringify({ n: 1 })).toString('base64'));
+  const deliveries: number[] = [];
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const runner = new QueueRunner({
+    functionName: 'test',
+    queue: longQueue,
+    poison: new QueueClient(azurite.connectionString, 'queue-host-lease-test-poison'),
+    settings: {
+      batchSize: 4,
+      newBatchThreshold: 2,
+      maxDequeueCount: 5,
+      visibilityTimeoutMs: 0,
+      maxPollingIntervalMs: 200,
+    },
+    logHandler: () => undefined,
+    leaseSeconds: 2,
+    handler: async (_message, context) => {
+      deliveries.push(Number(context.triggerMetadata?.dequeueCount));
+      // Three leases long: without renewal the queue would hand the message out again meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      finished();
+    },
+  });
+
+  runner.start();
+  await done;
+  await runner.stop();
+
+  expect(deliveries).toEqual([1]);
+  expect((await longQueue.getProperties()).approximateMessagesCount).toBe(0);
+});
