@@ -53,6 +53,8 @@ export class SyncPipeline {
       if (level !== 'warning' && level !== 'error' && level !== 'information') return;
       const text = args.map(String).join(' ');
       const event = /^\{"event":"([^"]+)"/.exec(text)?.[1] ?? 'queueHost';
+      // Planning logs each page it lists: a long planning is progress too.
+      if (runId !== '' && text.includes(`"runId":"${runId}"`)) lastProgress = performance.now();
       if (level !== 'information') problems[event] = (problems[event] ?? 0) + 1;
       if (event === 'runSummary' && text.includes(`"runId":"${runId}"`))
         finished?.(JSON.parse(text) as RunSummary);
