@@ -7,9 +7,17 @@ import { isConflict, isNotFound } from './StorageErrors';
 import { TRANSACTION_LIMIT } from './TableLimits';
 
 export interface JobCompletion {
-  /** False when this job had been counted already (a repeated delivery), or its run is unknown. */
+  /**
+   * False when this job had been counted already (a repeated delivery), its run is unknown, or its
+   * run had finished before.
+   */
   counted: boolean;
   runMissing?: boolean;
+  /**
+   * The run, when it had been closed as interrupted before this job was counted: a closed run's
+   * counts are final, so the job's outcomes are in the users' records but not in the run.
+   */
+  closedRun?: Run;
   /** The run, when this completion finished it: the caller logs its summary, once. */
   finishedRun?: Run;
 }
@@ -97,7 +105,7 @@ export class JobCompletionCoalescer {
 
   private async writeJobs(runId: string, jobs: DoneJob[]): Promise<void> {
     try {
-      const finishedRun = await this.writer.change(
+      const change = await this.writer.change(
         runId,
         (entity) => ({
           jobsDone: entity.jobsDone + jobs.length,
@@ -120,7 +128,16 @@ export class JobCompletionCoalescer {
           },
         ]),
       );
-      const completion: JobCompletion = { counted: true, finishedRun };
+      if (change.kind !== 'written') {
+        // A run that finished by itself had counted every job: this one is a repeated delivery.
+        const late: JobCompletion =
+          change.run.error?.code === 'interrupted'
+            ? { counted: false, closedRun: change.run }
+            : { counted: false };
+        for (const job of jobs) job.settle(late);
+        return;
+      }
+      const completion: JobCompletion = { counted: true, finishedRun: change.finished };
       // The run's summary is logged once: by the caller of the last job that finished it.
       jobs.forEach((job, index) => job.settle(index === jobs.length - 1 ? completion : { counted: true }));
     } catch (error) {

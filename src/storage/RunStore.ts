@@ -1,6 +1,8 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Run, RunTrigger } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
+import { RunFinishedError } from './RunFinishedError';
+import { RunSlot } from './RunSlot';
 import type { RunWarning } from '../domain/RunWarning';
 import { JobCompletionCoalescer, type JobCompletion } from './JobCompletionCoalescer';
 import { JobMarkerPruner } from './JobMarkerPruner';
@@ -10,11 +12,20 @@ import { RunRetention } from './RunRetention';
 import { newRunEntity, parseRunEntity, RUN_ROW, toRun } from './RunRows';
 import { getOrUndefined } from './StorageErrors';
 
+/** What closing a stopped run did (`closeIfStuck`). */
+export type RunClosing =
+  | { kind: 'closed'; run: Run }
+  /** Nothing to close: it had finished, or made progress since it was judged. */
+  | { kind: 'finished' | 'progressing'; run: Run };
+
 /**
  * Runs and their progress. Each run is one partition (see RunRows); the run index lists them
- * newest first.
+ * newest first. The run slot, in the index's table, is released here, by whatever write finishes
+ * the run that holds it.
  */
 export class RunStore {
+  /** One run at a time (RunSlot): src/sync/startRun.ts takes it. */
+  readonly slot: RunSlot;
   private readonly index: RunIndex;
   private readonly writer: RunEntityWriter;
   private readonly completions: JobCompletionCoalescer;
@@ -26,6 +37,7 @@ export class RunStore {
     index: TableClient,
   ) {
     this.index = new RunIndex(index);
+    this.slot = new RunSlot(index);
     this.writer = new RunEntityWriter(runs);
     this.completions = new JobCompletionCoalescer(this.writer);
     this.pruner = new JobMarkerPruner(runs, this.index);
@@ -50,12 +62,13 @@ export class RunStore {
     return runs.filter((run): run is Run => run !== undefined);
   }
 
-  /** One page of users listed and its photo jobs enqueued. */
+  /** One page of users listed and its photo jobs enqueued; a run closed meanwhile throws RunFinishedError. */
   async addPlanned(runId: string, users: number, jobs: number): Promise<void> {
-    await this.writer.change(runId, (entity) => ({
+    const change = await this.writer.change(runId, (entity) => ({
       users: entity.users + users,
       jobsTotal: entity.jobsTotal + jobs,
     }));
+    if (change.kind === 'alreadyFinished') throw new RunFinishedError(change.run);
   }
 
   /**
@@ -70,7 +83,7 @@ export class RunStore {
       skipped: 0,
     },
   ): Promise<Run | undefined> {
-    return this.writer.change(runId, () => ({
+    const change = await this.writer.change(runId, () => ({
       // A planning that may be repeated (a purge) counts its users and jobs here, once.
       ...(notes.planned === undefined ? {} : { users: notes.planned.users, jobsTotal: notes.planned.jobs }),
       skipped: notes.skipped,
@@ -80,6 +93,42 @@ export class RunStore {
       errorCode: error?.code ?? '',
       errorMessage: error?.message ?? '',
     }));
+    return this.finished(change.kind === 'written' ? change.finished : undefined);
+  }
+
+  /**
+   * Closes a run that stopped (src/sync/closeStuckRuns.ts) as failed with the error `judge` gives:
+   * what it counted stays, and it takes nothing more. `judge` decides on the run as stored, again if
+   * another write came between, so a job that completes meanwhile keeps the run open.
+   */
+  async closeIfStuck(runId: string, judge: (run: Run) => RunError | undefined): Promise<RunClosing> {
+    const change = await this.writer.change(runId, (entity) => {
+      const error = judge(toRun(entity));
+      return error === undefined
+        ? undefined
+        : {
+            interrupted: true,
+            planningDone: true,
+            errorCode: error.code,
+            errorMessage: error.message,
+            // Closing is not progress: the run shows when it last did something.
+            lastProgressAt: entity.lastProgressAt,
+          };
+    });
+    if (change.kind === 'alreadyFinished') return { kind: 'finished', run: change.run };
+    if (change.kind === 'unchanged') return { kind: 'progressing', run: change.run };
+    const closed = await this.finished(change.finished);
+    if (closed === undefined) throw new Error(`run ${runId} was written but not closed`);
+    return { kind: 'closed', run: closed };
+  }
+
+  /**
+   * A run that a write just finished lets go of the run slot. A release that fails costs nothing:
+   * a slot whose run has finished is free to the next start (src/domain/RunSlotHolder.ts).
+   */
+  private async finished(run: Run | undefined): Promise<Run | undefined> {
+    if (run !== undefined) await this.slot.release(run.runId).catch(() => undefined);
+    return run;
   }
 
   /** See RunRetention. */
@@ -93,7 +142,9 @@ export class RunStore {
   }
 
   /** See JobCompletionCoalescer. */
-  recordJobDone(...job: Parameters<JobCompletionCoalescer['recordJobDone']>): Promise<JobCompletion> {
-    return this.completions.recordJobDone(...job);
+  async recordJobDone(...job: Parameters<JobCompletionCoalescer['recordJobDone']>): Promise<JobCompletion> {
+    const completion = await this.completions.recordJobDone(...job);
+    await this.finished(completion.finishedRun);
+    return completion;
   }
 }

@@ -243,6 +243,13 @@ async function finishJob(
       jobId: job.jobId,
       reason: 'no such run: the photos were checked, but no run counts them',
     });
+  else if (completion.closedRun !== undefined)
+    deps.log.write('warn', 'photoJobAfterRunClosed', {
+      runId: job.runId,
+      jobId: job.jobId,
+      errorCode: completion.closedRun.error?.code,
+      reason: `the run was closed (${completion.closedRun.status}) at ${completion.closedRun.finishedAt} before this job was counted: its users' records were written, the run's counts stay as they were when it closed`,
+    });
   else if (!completion.counted)
     deps.log.write('info', 'photoJobRepeated', {
       runId: job.runId,
