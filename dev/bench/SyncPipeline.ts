@@ -134,8 +134,7 @@ export class SyncPipeline {
         runs: this.services.runs,
         log,
       });
-      if (start.kind === 'inProgress')
-        throw new Error(`run ${start.runId} is in progress: one run at a time`);
+      if (start.kind === 'busy') throw new Error(`run ${start.runId} is in progress: one run at a time`);
       runId = start.run.runId;
       await this.services.runRequests.send({ runId });
       const stalled = new Promise<never>((_, reject) => {

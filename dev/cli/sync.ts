@@ -172,7 +172,7 @@ async function sync(
   // One run at a time: a run in progress (a host's timer, POST /api/sync) is followed to its end
   // instead, its photo jobs helped along by this process's workers.
   const runId = start.kind === 'started' ? start.run.runId : start.runId;
-  if (start.kind === 'inProgress')
+  if (start.kind === 'busy')
     note(`Run ${runId} is in progress, started elsewhere: following it instead of starting another.`);
   else {
     note(`Run ${runId} started.`);
@@ -180,7 +180,7 @@ async function sync(
   }
   const bar = new SyncProgress(process.stderr);
   progress = bar;
-  let planned = start.kind === 'inProgress';
+  let planned = start.kind === 'busy';
   const planning =
     start.kind === 'started'
       ? planRun(start.run, plannerDeps(services, context)).then(() => void (planned = true))

@@ -15,7 +15,7 @@ export async function photoSyncTimerHandler(timer: Timer, context: InvocationCon
   if (timer.isPastDue)
     log.write('warn', 'timerPastDue', { reason: 'the schedule was missed (host down or busy); running now' });
   const start = await startRun('timer', { settings: services.settings, runs: services.runs, log });
-  if (start.kind === 'inProgress') {
+  if (start.kind === 'busy') {
     log.write('info', 'runSkipped', {
       runId: start.runId,
       reason: `run ${start.runId} is in progress: only one run at a time; the next tick runs again`,

@@ -7,15 +7,12 @@ import { isConflict, isNotFound } from './StorageErrors';
 import { TRANSACTION_LIMIT } from './TableLimits';
 
 export interface JobCompletion {
-  /**
-   * False when this job had been counted already (a repeated delivery), its run is unknown, or its
-   * run had finished before.
-   */
+  /** False when this job had been counted already (a repeated delivery), or its run is unknown. */
   counted: boolean;
   runMissing?: boolean;
   /**
-   * The run, when it had been closed as interrupted before this job was counted: a closed run's
-   * counts are final, so the job's outcomes are in the users' records but not in the run.
+   * The run, when it had been closed as interrupted before this job came: the job is counted into
+   * it all the same (once), and the run stays closed.
    */
   closedRun?: Run;
   /** The run, when this completion finished it: the caller logs its summary, once. */
@@ -127,19 +124,21 @@ export class JobCompletionCoalescer {
             }),
           },
         ]),
+        { intoInterrupted: true },
       );
       if (change.kind !== 'written') {
         // A run that finished by itself had counted every job: this one is a repeated delivery.
-        const late: JobCompletion =
-          change.run.error?.code === 'interrupted'
-            ? { counted: false, closedRun: change.run }
-            : { counted: false };
-        for (const job of jobs) job.settle(late);
+        for (const job of jobs) job.settle({ counted: false });
         return;
       }
-      const completion: JobCompletion = { counted: true, finishedRun: change.finished };
+      const closedBefore = !change.finishedNow && change.run.status !== 'running';
+      const completion: JobCompletion = closedBefore
+        ? { counted: true, closedRun: change.run }
+        : { counted: true, ...(change.finishedNow && { finishedRun: change.run }) };
       // The run's summary is logged once: by the caller of the last job that finished it.
-      jobs.forEach((job, index) => job.settle(index === jobs.length - 1 ? completion : { counted: true }));
+      jobs.forEach((job, index) =>
+        job.settle(index === jobs.length - 1 || closedBefore ? completion : { counted: true }),
+      );
     } catch (error) {
       // One job counted before fails the whole transaction: each is written on its own to tell which.
       if (isConflict(error) && jobs.length > 1) {

@@ -93,7 +93,7 @@ export class RunStore {
       errorCode: error?.code ?? '',
       errorMessage: error?.message ?? '',
     }));
-    return this.finished(change.kind === 'written' ? change.finished : undefined);
+    return this.finished(change.kind === 'written' && change.finishedNow ? change.run : undefined);
   }
 
   /**
@@ -117,9 +117,8 @@ export class RunStore {
     });
     if (change.kind === 'alreadyFinished') return { kind: 'finished', run: change.run };
     if (change.kind === 'unchanged') return { kind: 'progressing', run: change.run };
-    const closed = await this.finished(change.finished);
-    if (closed === undefined) throw new Error(`run ${runId} was written but not closed`);
-    return { kind: 'closed', run: closed };
+    await this.finished(change.run);
+    return { kind: 'closed', run: change.run };
   }
 
   /**

@@ -244,11 +244,11 @@ async function finishJob(
       reason: 'no such run: the photos were checked, but no run counts them',
     });
   else if (completion.closedRun !== undefined)
-    deps.log.write('warn', 'photoJobAfterRunClosed', {
+    deps.log.write('info', 'photoJobAfterRunClosed', {
       runId: job.runId,
       jobId: job.jobId,
       errorCode: completion.closedRun.error?.code,
-      reason: `the run was closed (${completion.closedRun.status}) at ${completion.closedRun.finishedAt} before this job was counted: its users' records were written, the run's counts stay as they were when it closed`,
+      reason: `the run had been closed as ${completion.closedRun.error?.code ?? completion.closedRun.status} at ${completion.closedRun.finishedAt}: this late job is counted into it, and it stays closed`,
     });
   else if (!completion.counted)
     deps.log.write('info', 'photoJobRepeated', {

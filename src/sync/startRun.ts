@@ -7,7 +7,7 @@ import { closeStuckRun } from './closeStuckRuns';
 import type { SyncLog } from './SyncLog';
 
 /** A start either opened a run, or found one in progress (which holds the run slot). */
-export type RunStart = { kind: 'started'; run: Run } | { kind: 'inProgress'; runId: string };
+export type RunStart = { kind: 'started'; run: Run } | { kind: 'busy'; runId: string };
 
 export interface StartRunDeps {
   settings: Pick<SettingsStore, 'read'>;
@@ -24,7 +24,7 @@ export interface StartRunDeps {
 export async function startRun(trigger: RunTrigger, deps: StartRunDeps, now = new Date()): Promise<RunStart> {
   const runId = newRunId(now);
   const slot = await deps.runs.slot.take(runId, now, (holder) => holderLetsGo(holder, deps, now));
-  if (slot.kind === 'held') return { kind: 'inProgress', runId: slot.runId };
+  if (slot.kind === 'held') return { kind: 'busy', runId: slot.runId };
   try {
     const settings = await deps.settings.read();
     const run = await deps.runs.create(runId, trigger, isPhotoSyncActive(settings), now);

@@ -108,9 +108,7 @@ test('two starts in the same millisecond through two separate stores: one run st
   const winners = starts.filter((start) => start.kind === 'started');
   expect(winners).toHaveLength(1);
   const winner = started(winners[0]);
-  expect(starts.filter((start) => start.kind === 'inProgress')).toEqual([
-    { kind: 'inProgress', runId: winner.runId },
-  ]);
+  expect(starts.filter((start) => start.kind === 'busy')).toEqual([{ kind: 'busy', runId: winner.runId }]);
   await endPlanning(winner.runId);
 });
 
@@ -153,7 +151,7 @@ test('a run whose planning died is closed failed/interrupted after the threshold
   const past = new Date(since + STUCK_AFTER_MS + MINUTE);
 
   // Before the threshold it is a run in progress, which holds the slot and which no check closes.
-  expect(await startRun('manual', startDeps(), notYet)).toEqual({ kind: 'inProgress', runId: dead.runId });
+  expect(await startRun('manual', startDeps(), notYet)).toEqual({ kind: 'busy', runId: dead.runId });
   expect(await closeStuckRuns({ runs: t.services.runs, log: log() }, notYet)).toEqual({ closed: 0 });
   expect((await run(dead.runId)).status).toBe('running');
 
@@ -219,14 +217,26 @@ describe('a run whose photo jobs were lost after planning', () => {
     expect((await run((next.jsonBody as { runId: string }).runId)).status).toBe('completed');
   });
 
-  test('a late job of the closed run neither reopens it nor changes its counts', async () => {
+  test('a late job of the closed run is counted into it once, and the run stays closed', async () => {
     const closed = await run(runId);
+    const late = lostJobs[0];
 
-    await photoWorkerHandler(lostJobs[0], t.context('photoWorker'));
+    await photoWorkerHandler(late, t.context('photoWorker'));
+    await photoWorkerHandler(late, t.context('photoWorker'));
 
-    expect(await run(runId)).toEqual(closed);
+    const after = await run(runId);
+    expect(after).toMatchObject({
+      status: 'failed',
+      error: closed.error,
+      finishedAt: closed.finishedAt,
+      jobs: { total: closed.jobs.total, done: closed.jobs.done + 1 },
+    });
+    expect(totalOf(after.photos)).toBe(totalOf(closed.photos) + late.userIds.length);
     expect(t.logEvents('photoJobAfterRunClosed')).toEqual([
-      expect.objectContaining({ runId, jobId: lostJobs[0].jobId, errorCode: 'interrupted' }),
+      expect.objectContaining({ runId, jobId: late.jobId, errorCode: 'interrupted' }),
     ]);
+    expect(t.logEvents('photoJobRepeated').filter((entry) => entry.runId === runId)).toHaveLength(1);
+    // Closed once: one summary, at its closing.
+    expect(t.logEvents('runSummary').filter((entry) => entry.runId === runId)).toHaveLength(1);
   });
 });
