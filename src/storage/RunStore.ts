@@ -44,10 +44,17 @@ export class RunStore {
     return row === undefined ? undefined : toRun(parseRunEntity(row));
   }
 
-  /** Newest first. */
+  /** The `top` newest runs. */
   async list(top: number): Promise<Run[]> {
-    const runs = await Promise.all((await this.index.newest(top)).map((runId) => this.get(runId)));
-    return runs.filter((run): run is Run => run !== undefined);
+    return (await this.page({ top })).runs;
+  }
+
+  /** Newest first, `top` at a time; `next` is the token an earlier page returned. */
+  async page(options: { top: number; next?: string }): Promise<{ runs: Run[]; next: string | null }> {
+    const { runIds, next } = await this.index.page(options.top, options.next);
+    const runs = await Promise.all(runIds.map((runId) => this.get(runId)));
+    // An index row whose run retention has just deleted is skipped.
+    return { runs: runs.filter((run): run is Run => run !== undefined), next };
   }
 
   /** One page of users listed and its photo jobs enqueued. */
