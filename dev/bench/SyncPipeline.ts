@@ -131,12 +131,13 @@ export class SyncPipeline {
         warn: () => undefined,
         error: () => undefined,
       });
-      const run = await startRun('manual', {
+      const start = await startRun('manual', {
         settings: this.services.settings,
         runs: this.services.runs,
         log,
       });
-      runId = run.runId;
+      if (start.kind === 'busy') throw new Error(`run ${start.runId} is in progress: one run at a time`);
+      runId = start.run.runId;
       await this.services.runRequests.send({ runId });
       const stalled = new Promise<never>((_, reject) => {
         watchdog = setInterval(() => {

@@ -164,21 +164,29 @@ async function sync(
     settings: readQueueSettings(projectRoot),
     logHandler,
   });
-  const started = await startRun('manual', {
+  const start = await startRun('manual', {
     settings: services.settings,
     runs: services.runs,
     log: new SyncLog(context),
   });
-  note(`Run ${started.runId} started.`);
-  if (!started.photoSyncActive) note(await photoSyncOffNotice(services, local.azurite !== undefined));
+  // One run at a time: a run in progress (a host's timer, POST /api/sync) is followed to its end
+  // instead, its photo jobs helped along by this process's workers.
+  const runId = start.kind === 'started' ? start.run.runId : start.runId;
+  if (start.kind === 'busy')
+    note(`Run ${runId} is in progress, started elsewhere: following it instead of starting another.`);
+  else {
+    note(`Run ${runId} started.`);
+    if (!start.run.photoSyncActive) note(await photoSyncOffNotice(services, local.azurite !== undefined));
+  }
   const bar = new SyncProgress(process.stderr);
   progress = bar;
-  let planned = false;
-  const planning = planRun(started, plannerDeps(services, context)).then(() => void (planned = true));
-  const run = await waitForRun(services, started.runId, progress, planning, interrupted).finally(() =>
-    bar.stop(),
-  );
-  if (run === 'interrupted') return interrupt(services, started.runId, planned, local.azurite !== undefined);
+  let planned = start.kind === 'busy';
+  const planning =
+    start.kind === 'started'
+      ? planRun(start.run, plannerDeps(services, context)).then(() => void (planned = true))
+      : Promise.resolve();
+  const run = await waitForRun(services, runId, progress, planning, interrupted).finally(() => bar.stop());
+  if (run === 'interrupted') return interrupt(services, runId, planned, local.azurite !== undefined);
   await workers.stop();
 
   const failures = run.photos.failed > 0 ? await failedUsersOfRun(services.identities, run.runId) : [];

@@ -10,9 +10,13 @@ import {
 import type { RegisteredFunction } from './FunctionRegistry';
 import { HttpRoute } from './HttpRoute';
 import { readRequestBody } from './readRequestBody';
+import { MAX_BODY_BYTES } from '../../src/http/readJsonBody';
 
-/** The Functions host's own limit is far higher; locally a megabyte is plenty for this API. */
-const MAX_REQUEST_BYTES = 1024 * 1024;
+/**
+ * No route takes a larger body (src/http/readJsonBody.ts), so the local host stops reading there,
+ * with the app's own answer; the Functions host's limit is far higher and leaves it to the app.
+ */
+const MAX_REQUEST_BYTES = MAX_BODY_BYTES;
 
 interface HttpFunction {
   name: string;
@@ -106,7 +110,12 @@ export class HttpServer {
       });
     const body = await readRequestBody(req, MAX_REQUEST_BYTES);
     if (body === undefined)
-      return json(res, 413, 'bodyTooLarge', `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes.`);
+      return json(
+        res,
+        413,
+        'payloadTooLarge',
+        `The body is larger than ${MAX_REQUEST_BYTES} bytes (16 KiB).`,
+      );
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers))

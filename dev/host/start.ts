@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   write(
     `Ready. Try: curl -X PATCH ${host.url}/api/settings -H 'Content-Type: application/json' -d '{"userPhotos":true,"syncUserPhotos":true}'`,
   );
-  write(`           curl -X POST ${host.url}/api/sync   then   curl ${host.url}/api/runs`);
+  write(
+    `           curl -X POST ${host.url}/api/sync -H 'Content-Type: application/json'   then   curl ${host.url}/api/runs`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -11,7 +11,8 @@ export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /**
  * `completed` once planning ended and every photo job of the run is done; `failed` when planning
- * could not list the tenant (the jobs it did enqueue still run to their end first).
+ * could not list the tenant (the jobs it did enqueue still run to their end first), or when the run
+ * stopped making progress and was closed as `interrupted`.
  */
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -22,6 +23,11 @@ export interface Run {
   trigger: RunTrigger;
   startedAt: string;
   finishedAt: string | null;
+  /**
+   * When the run last recorded progress (a page of users listed, photo jobs enqueued, a job done);
+   * a run in progress without any for long is closed as `interrupted` (src/domain/StuckRun.ts).
+   */
+  lastProgressAt: string;
   photoSyncActive: boolean;
   /** Users listed so far (all of them once planning is done). */
   users: number;
@@ -52,13 +58,17 @@ export function isRunId(text: string): boolean {
 
 export const RunIdSchema = z.string().regex(RUN_ID, 'runId is not a run id');
 
-/** A run is finished once planning ended and every photo job it enqueued is done. */
+/**
+ * A run is finished once planning ended and every photo job it enqueued is done, or once it was
+ * closed as interrupted, whatever its jobs.
+ */
 export function isRunFinished(progress: {
   planningDone: boolean;
   jobsDone: number;
   jobsTotal: number;
+  interrupted?: boolean;
 }): boolean {
-  return progress.planningDone && progress.jobsDone >= progress.jobsTotal;
+  return progress.interrupted === true || (progress.planningDone && progress.jobsDone >= progress.jobsTotal);
 }
 
 /** The time a run id was made at, read back from the id itself. */

@@ -10,6 +10,11 @@ export const RUN_ERROR_CODES = [
   'planningFailed',
   /** Planning stopped midway (its host died, or `npm run sync` was interrupted) and is not repeated. */
   'planningInterrupted',
+  /**
+   * The run made no progress for longer than a photo job's queue lease (its host stopped, a message
+   * was lost): closed with the outcomes it had counted (src/domain/StuckRun.ts).
+   */
+  'interrupted',
 ] as const;
 
 export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];

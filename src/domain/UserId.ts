@@ -8,6 +8,13 @@ const USER_PRINCIPAL_NAME = /^[^\s/\\?@]+@[^\s/\\?@]+$/;
 // eslint-style range over control characters, including DEL and the C1 block.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Characters that make an id read as something it is not: format characters (\p{Cf}: the
+ * bidirectional overrides and isolates U+202A–202E and U+2066–2069, zero-width spaces and joiners,
+ * soft hyphens) and emoji (pictographs and the regional-indicator letters of flags). Entra
+ * accepts none of them in a user principal name, so a request carrying one names nobody.
+ */
+const DECEPTIVE = /[\p{Cf}\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
 const MAX_LENGTH = 256;
 
 export function isObjectId(value: string): boolean {
@@ -15,7 +22,12 @@ export function isObjectId(value: string): boolean {
 }
 
 export function isUserPrincipalName(value: string): boolean {
-  return value.length <= MAX_LENGTH && !CONTROL.test(value) && USER_PRINCIPAL_NAME.test(value);
+  return (
+    value.length <= MAX_LENGTH &&
+    !CONTROL.test(value) &&
+    !DECEPTIVE.test(value) &&
+    USER_PRINCIPAL_NAME.test(value)
+  );
 }
 
 export function isValidUserId(value: unknown): value is string {

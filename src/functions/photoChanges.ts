@@ -10,7 +10,7 @@ import { requireReader } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
-import { pageQuery } from '../http/PageQuery';
+import { topQuery } from '../http/PageQuery';
 import { singleQueryValue } from '../http/singleQueryValue';
 import type { ChangePage, PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 
@@ -66,7 +66,7 @@ async function readAfter(
 async function handlePhotoChanges(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   requireReader(request);
-  const { top } = pageQuery(request, { defaultTop: 100, maxTop: 1000 });
+  const top = topQuery(request, { defaultTop: 100, maxTop: 1000 });
   const since = readSince(request);
   const { changes, config } = await getServices();
   const now = new Date();

@@ -7,20 +7,22 @@ import { SyncLog } from '../sync/SyncLog';
 
 /**
  * The scheduled run (docs/design.md, "Planning"): opens a run and plans it in this invocation, page
- * by page.
+ * by page; a tick while another run is in progress starts nothing (`runSkipped`).
  */
 export async function photoSyncTimerHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const services = await getServices();
+  const log = new SyncLog(context);
   if (timer.isPastDue)
-    new SyncLog(context).write('warn', 'timerPastDue', {
-      reason: 'the schedule was missed (host down or busy); running now',
+    log.write('warn', 'timerPastDue', { reason: 'the schedule was missed (host down or busy); running now' });
+  const start = await startRun('timer', { settings: services.settings, runs: services.runs, log });
+  if (start.kind === 'busy') {
+    log.write('info', 'runSkipped', {
+      runId: start.runId,
+      reason: `run ${start.runId} is in progress: only one run at a time; the next tick runs again`,
     });
-  const run = await startRun('timer', {
-    settings: services.settings,
-    runs: services.runs,
-    log: new SyncLog(context),
-  });
-  await planRun(run, plannerDeps(services, context));
+    return;
+  }
+  await planRun(start.run, plannerDeps(services, context));
 }
 
 app.timer('photoSyncTimer', {

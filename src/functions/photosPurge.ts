@@ -7,6 +7,7 @@ import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
 import { readJsonBody } from '../http/readJsonBody';
+import { requireStartedRun, runLocation } from '../http/requireStartedRun';
 import { startRun } from '../sync/startRun';
 import { SyncLog } from '../sync/SyncLog';
 
@@ -30,19 +31,22 @@ async function handlePurge(request: HttpRequest, context: InvocationContext): Pr
       'Photo sync is on: turn userPhotos or syncUserPhotos off first, or the next run fetches the photos again.',
     );
   const log = new SyncLog(context);
-  const run = await startRun('purge', { settings: services.settings, runs: services.runs, log });
+  const run = requireStartedRun(
+    await startRun('purge', { settings: services.settings, runs: services.runs, log }),
+  );
   await services.runRequests.send({ runId: run.runId });
   log.write('warn', 'purgeRequested', {
     runId: run.runId,
     by: actor,
     reason: 'every stored photo is deleted (blobs and photo fields); records and history stay',
   });
-  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: `/api/runs/${run.runId}` } });
+  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: runLocation(run.runId) } });
 }
 
 /**
  * `POST /api/photos/purge` `{"confirm": true}`: a run (trigger `purge`) that deletes every stored
- * photo, with no Graph request; only while photo sync is off (else 409 `photoSyncActive`).
+ * photo, with no Graph request; only while photo sync is off (else 409 `photoSyncActive`) and no
+ * other run is in progress (else 409 `runInProgress`): it takes the same run slot.
  */
 export const photosPurgeHandler = handleHttpErrors(handlePurge);
 

@@ -24,7 +24,10 @@ const trigger = queueTrigger('runRequests', parseRunRequest, async (request, con
   if (run.status !== 'running' || run.jobs.total !== null) {
     log.write('info', 'runRequestRepeated', {
       runId: run.runId,
-      reason: 'this run was planned before (a repeated delivery)',
+      reason:
+        run.error?.code === 'interrupted'
+          ? 'this run was closed as interrupted before its request was planned: start a new run'
+          : 'this run was planned before (a repeated delivery)',
     });
     return;
   }

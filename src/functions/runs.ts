@@ -5,15 +5,17 @@ import { HttpError } from '../http/HttpError';
 import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { jsonResponse } from '../http/jsonResponse';
-
-const RUNS_LISTED = 50;
+import { pageQuery, readPage } from '../http/PageQuery';
 
 async function handleRuns(request: HttpRequest): Promise<HttpResponseInit> {
   requireMethod(request, ['GET']);
   requireReader(request);
   const { runs } = await getServices();
   const runId = request.params.runId;
-  if (runId === undefined || runId === '') return jsonResponse({ runs: await runs.list(RUNS_LISTED) });
+  if (runId === undefined || runId === '') {
+    const query = pageQuery(request, { defaultTop: 20, maxTop: 100 });
+    return jsonResponse(await readPage(query.next, () => runs.page(query)));
+  }
   if (!isRunId(runId))
     throw new HttpError(400, 'invalidRunId', 'runId looks like 20261126T200412.123Z-3f9a1c.');
   const run = await runs.get(runId);
@@ -21,7 +23,7 @@ async function handleRuns(request: HttpRequest): Promise<HttpResponseInit> {
   return jsonResponse(run);
 }
 
-/** `GET /api/runs` (newest first) and `GET /api/runs/{runId}`. */
+/** `GET /api/runs` (newest first, `?top=` and `?next=`) and `GET /api/runs/{runId}`. */
 export const runsHandler = handleHttpErrors(handleRuns);
 
 app.http('runs', {

@@ -6,7 +6,7 @@ import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
 import { waitUntilJobsSeeChange } from '../storage/SettingsCache';
-import { SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
+import { SettingsContended, SettingsPreconditionFailed, type StoredSettings } from '../storage/SettingsStore';
 import { SyncLog } from '../sync/SyncLog';
 import { jsonResponse } from '../http/jsonResponse';
 
@@ -72,6 +72,8 @@ async function handleSettings(request: HttpRequest, context: InvocationContext):
   } catch (error) {
     if (error instanceof SettingsPreconditionFailed)
       throw new HttpError(412, 'preconditionFailed', error.message);
+    if (error instanceof SettingsContended)
+      throw new HttpError(503, 'settingsBusy', error.message, { 'Retry-After': '1' });
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { requireAdmin } from '../http/ClientPrincipal';
 import { HttpError } from '../http/HttpError';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
 import { readJsonBody } from '../http/readJsonBody';
+import { requireStartedRun, runLocation } from '../http/requireStartedRun';
 import { startRun } from '../sync/startRun';
 import { SyncLog } from '../sync/SyncLog';
 import { jsonResponse } from '../http/jsonResponse';
@@ -24,15 +25,18 @@ async function handleSync(request: HttpRequest, context: InvocationContext): Pro
   const allowRemovals = body.data.allowRemovals === true;
   const services = await getServices();
   const log = new SyncLog(context);
-  const run = await startRun('manual', { settings: services.settings, runs: services.runs, log });
+  const run = requireStartedRun(
+    await startRun('manual', { settings: services.settings, runs: services.runs, log }),
+  );
   await services.runRequests.send({ runId: run.runId, ...(allowRemovals ? { allowRemovals } : {}) });
   log.write('info', 'runRequested', { runId: run.runId, by: actor, allowRemovals });
-  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: `/api/runs/${run.runId}` } });
+  return jsonResponse({ runId: run.runId }, { status: 202, headers: { Location: runLocation(run.runId) } });
 }
 
 /**
  * `POST /api/sync`: starts a run now; a queue function plans it, so this answers at once. The
- * optional `{"allowRemovals": true}` lifts the removal limit for this one run.
+ * optional `{"allowRemovals": true}` lifts the removal limit for this one run. A run in progress
+ * (a timer run, a purge, another admin's) is 409 `runInProgress` naming it.
  */
 export const syncHandler = handleHttpErrors(handleSync);
 

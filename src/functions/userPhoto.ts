@@ -29,8 +29,28 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
 const noPhoto = (): HttpError =>
   new HttpError(404, 'photoNotFound', 'No photo is stored for this user; see /photo/log for why.');
 
+/**
+ * `HEAD` answers what `GET` would, headers only: the same work (a sized copy is made if need be,
+ * so its length is known) without sending the bytes.
+ */
+async function handleUserPhotoOrHead(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  requireMethod(request, ['GET', 'HEAD']);
+  const response = await handleUserPhoto(request, context);
+  return request.method.toUpperCase() === 'HEAD' ? { ...response, body: undefined } : response;
+}
+
+function photoResponse(bytes: Buffer, headers: Record<string, string>): HttpResponseInit {
+  return {
+    status: 200,
+    body: bytes,
+    headers: { ...headers, 'Content-Length': String(bytes.length), 'X-Content-Type-Options': 'nosniff' },
+  };
+}
+
 async function handleUserPhoto(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  requireMethod(request, ['GET']);
   requireReader(request);
   const size = requirePhotoSize(request);
   const { identities, photoBlobs } = await getServices();
@@ -45,16 +65,11 @@ async function handleUserPhoto(request: HttpRequest, context: InvocationContext)
   const blob = await photoBlobs.read(user.rowKey);
   if (blob === undefined) throw noPhoto();
   const sha256 = blob.sha256 || user.photoSha256;
-  return {
-    status: 200,
-    body: blob.bytes,
-    headers: {
-      'Content-Type': blob.contentType,
-      ETag: `"${sha256}"`,
-      'Cache-Control': ORIGINAL_CACHE,
-      'X-Content-Type-Options': 'nosniff',
-    },
-  };
+  return photoResponse(blob.bytes, {
+    'Content-Type': blob.contentType,
+    ETag: `"${sha256}"`,
+    'Cache-Control': ORIGINAL_CACHE,
+  });
 }
 
 async function sizedResponse(
@@ -88,28 +103,23 @@ async function sizedResponse(
         'The stored photo could not be decoded as an image, so no sized copy can be made; the photo itself is served without ?size.',
       );
     case 'jpeg':
-      return {
-        status: 200,
-        body: sized.bytes,
-        headers: {
-          'Content-Type': 'image/jpeg',
-          ETag: `"${sized.sha256}-${size}"`,
-          'Cache-Control': SIZED_CACHE,
-          'X-Content-Type-Options': 'nosniff',
-        },
-      };
+      return photoResponse(sized.bytes, {
+        'Content-Type': 'image/jpeg',
+        ETag: `"${sized.sha256}-${size}"`,
+        'Cache-Control': SIZED_CACHE,
+      });
   }
 }
 
 /**
- * `GET /api/users/{userId}/photo`: the stored bytes, `ETag: "<sha256>"`; with `?size=N` a JPEG of
+ * `GET` and `HEAD /api/users/{userId}/photo`: the stored bytes, `ETag: "<sha256>"`; with `?size=N` a JPEG of
  * exactly N×N, `ETag: "<sha256>-<N>"`; 304 on `If-None-Match` either way.
  */
-export const userPhotoHandler = handleHttpErrors(handleUserPhoto);
+export const userPhotoHandler = handleHttpErrors(handleUserPhotoOrHead);
 
 app.http('userPhoto', {
   route: 'users/{userId}/photo',
-  methods: ['GET'],
+  methods: ['GET', 'HEAD'],
   // Anonymous to the host: the handler checks sign-in and app roles (src/http/ClientPrincipal.ts).
   authLevel: 'anonymous',
   handler: userPhotoHandler,

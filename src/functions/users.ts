@@ -4,7 +4,7 @@ import { isPhotoOutcome, PHOTO_OUTCOMES } from '../domain/PhotoOutcome';
 import { HttpError } from '../http/HttpError';
 import { requireReader } from '../http/ClientPrincipal';
 import { handleHttpErrors, requireMethod } from '../http/handleHttpErrors';
-import { pageQuery, readPage } from '../http/PageQuery';
+import { nextQuery, readPage, topQuery } from '../http/PageQuery';
 import { requireStoredUser } from '../http/requireStoredUser';
 import { searchNext, searchQuery } from '../http/SearchQuery';
 import { searchUsers } from '../storage/UserSearch';
@@ -13,11 +13,10 @@ import { jsonResponse } from '../http/jsonResponse';
 
 function listOptions(request: HttpRequest): {
   top: number;
-  next?: string;
   result?: (typeof PHOTO_OUTCOMES)[number];
   departedOnly?: boolean;
 } {
-  const { top, next } = pageQuery(request, { defaultTop: 100, maxTop: 500 });
+  const top = topQuery(request, { defaultTop: 100, maxTop: 500 });
   const result = request.query.get('result') ?? undefined;
   if (result !== undefined && !isPhotoOutcome(result))
     throw new HttpError(400, 'invalidResult', `result is one of ${PHOTO_OUTCOMES.join(', ')}.`);
@@ -28,7 +27,7 @@ function listOptions(request: HttpRequest): {
       'invalidInDirectory',
       'inDirectory=false lists the users who left the directory.',
     );
-  return { top, next, result, departedOnly: inDirectory === 'false' };
+  return { top, result, departedOnly: inDirectory === 'false' };
 }
 
 async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
@@ -45,7 +44,9 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
         next: searchNext(search.search, found.after),
       });
     }
-    const page = await readPage(options.next, () => identities.list(options));
+    // A search's next is its own cursor (searchQuery); the plain list's is the store's token.
+    const next = nextQuery(request);
+    const page = await readPage(next, () => identities.list({ ...options, next }));
     return jsonResponse({ users: await userViews(page.users, coverage), next: page.next });
   }
   const user = await requireStoredUser(request, identities);

@@ -1,25 +1,50 @@
 import type { HttpRequest } from '@azure/functions';
+import { isContinuationToken } from '../storage/pageToken';
 import { HttpError } from './HttpError';
+import { singleQueryValue } from './singleQueryValue';
 
-// Table Storage continuation tokens are base64 text; anything else is not one of ours.
-const CONTINUATION = /^[A-Za-z0-9+/=_-]{1,4096}$/;
+/**
+ * Digits only, without sign, exponent, point, blanks or a leading zero: one spelling per number,
+ * so `1e2`, `0x10`, `+5`, ` 5`, `5.0` and `05` are refused rather than read as something.
+ */
+const DECIMAL = /^[1-9][0-9]{0,5}$/;
 
-/** `?top=` and `?next=` of a paged list route, refused with 400 when out of range or not ours. */
+/** `?top=` of a paged route: absent → `defaultTop`; given once, 1..`maxTop` → that; else 400. */
+export function topQuery(request: HttpRequest, limits: { defaultTop: number; maxTop: number }): number {
+  const top = singleQueryValue(
+    request,
+    'top',
+    (text) => (DECIMAL.test(text) && Number(text) <= limits.maxTop ? Number(text) : undefined),
+    () =>
+      new HttpError(
+        400,
+        'invalidTop',
+        `top is a whole number from 1 to ${limits.maxTop}, written in decimal digits, given once.`,
+      ),
+  );
+  return top ?? limits.defaultTop;
+}
+
+/** `?next=` of a route paged by storage: absent → the first page; a token it handed out → that page. */
+export function nextQuery(request: HttpRequest): string | undefined {
+  return singleQueryValue(
+    request,
+    'next',
+    (text) => (isContinuationToken(text) ? text : undefined),
+    invalidNext,
+  );
+}
+
+/** `?top=` and `?next=` of a route paged by storage. */
 export function pageQuery(
   request: HttpRequest,
   limits: { defaultTop: number; maxTop: number },
 ): { top: number; next?: string } {
-  const topText = request.query.get('top');
-  const top = topText === null ? limits.defaultTop : Number(topText);
-  if (!Number.isInteger(top) || top < 1 || top > limits.maxTop)
-    throw new HttpError(400, 'invalidTop', `top is a whole number from 1 to ${limits.maxTop}.`);
-  const next = request.query.get('next') ?? undefined;
-  if (next !== undefined && !CONTINUATION.test(next)) throw invalidNext();
-  return { top, next };
+  return { top: topQuery(request, limits), next: nextQuery(request) };
 }
 
 export function invalidNext(): HttpError {
-  return new HttpError(400, 'invalidNext', 'next is the value a previous page returned.');
+  return new HttpError(400, 'invalidNext', 'next is the value a previous page of this list returned.');
 }
 
 /**

@@ -13,7 +13,7 @@ export function handleHttpErrors(handler: JsonHttpHandler): JsonHttpHandler {
       return await handler(request, context);
     } catch (error) {
       if (error instanceof HttpError)
-        return errorResponse(error.status, error.code, error.message, error.headers);
+        return errorResponse(error.status, error.code, error.message, error.headers, error.details);
       context.error(
         JSON.stringify({
           event: 'httpError',

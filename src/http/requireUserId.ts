@@ -10,7 +10,7 @@ export function requireUserId(request: HttpRequest): string {
       400,
       'invalidUserId',
       'userId must be an Entra object id (GUID) or a user principal name ' +
-        '(local@domain, at most 256 characters, no whitespace, /, \\ or ?).',
+        '(local@domain, at most 256 characters, no whitespace, /, \\, ?, control or format characters, or emoji).',
     );
   }
   return userId;

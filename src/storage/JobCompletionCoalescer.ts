@@ -10,6 +10,11 @@ export interface JobCompletion {
   /** False when this job had been counted already (a repeated delivery), or its run is unknown. */
   counted: boolean;
   runMissing?: boolean;
+  /**
+   * The run, when it had been closed as interrupted before this job came: the job is counted into
+   * it all the same (once), and the run stays closed.
+   */
+  closedRun?: Run;
   /** The run, when this completion finished it: the caller logs its summary, once. */
   finishedRun?: Run;
 }
@@ -97,7 +102,7 @@ export class JobCompletionCoalescer {
 
   private async writeJobs(runId: string, jobs: DoneJob[]): Promise<void> {
     try {
-      const finishedRun = await this.writer.change(
+      const change = await this.writer.change(
         runId,
         (entity) => ({
           jobsDone: entity.jobsDone + jobs.length,
@@ -119,10 +124,21 @@ export class JobCompletionCoalescer {
             }),
           },
         ]),
+        { intoInterrupted: true },
       );
-      const completion: JobCompletion = { counted: true, finishedRun };
+      if (change.kind !== 'written') {
+        // A run that finished by itself had counted every job: this one is a repeated delivery.
+        for (const job of jobs) job.settle({ counted: false });
+        return;
+      }
+      const closedBefore = !change.finishedNow && change.run.status !== 'running';
+      const completion: JobCompletion = closedBefore
+        ? { counted: true, closedRun: change.run }
+        : { counted: true, ...(change.finishedNow && { finishedRun: change.run }) };
       // The run's summary is logged once: by the caller of the last job that finished it.
-      jobs.forEach((job, index) => job.settle(index === jobs.length - 1 ? completion : { counted: true }));
+      jobs.forEach((job, index) =>
+        job.settle(index === jobs.length - 1 || closedBefore ? completion : { counted: true }),
+      );
     } catch (error) {
       // One job counted before fails the whole transaction: each is written on its own to tell which.
       if (isConflict(error) && jobs.length > 1) {

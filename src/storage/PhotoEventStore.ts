@@ -4,7 +4,7 @@ import { chunks } from '../domain/chunks';
 import { TRANSACTION_LIMIT } from './TableLimits';
 import type { PhotoError } from '../domain/PhotoError';
 import { PHOTO_OUTCOMES, type PhotoOutcome } from '../domain/PhotoOutcome';
-import { newestFirstKey, runIdTime } from '../domain/Run';
+import { newestFirstKey } from '../domain/Run';
 import { storedPhotoError } from './storedPhotoError';
 import { REMOVAL_REASONS, type RemovalReason } from '../domain/RemovalReason';
 
@@ -35,14 +35,15 @@ export const PHOTO_LOG_SIZE = 50;
 /** Pages one prune reads at most: its work per run is bounded whatever the table holds. */
 const PRUNE_PAGES_READ = 10;
 
-/** Each user's photo events in their own partition, newest first by a counting-down row key. */
+/** Each user's photo events in their own partition, newest first by `at` (a counting-down row key). */
 export class PhotoEventStore {
   constructor(private readonly table: TableClient) {}
 
   async append(userId: string, event: PhotoEvent): Promise<void> {
-    // One row per user and run: a repeated delivery of the same job rewrites it instead of adding a
-    // second event.
-    const rowKey = `${newestFirstKey(runIdTime(event.runId))}-${event.runId}`;
+    // Keyed by when it happened, not by when its run started: runs overlap (a job delivered again,
+    // a purge), and the log reads newest first by `at`. The run id keeps events of two runs at the
+    // same millisecond apart; the worker logs a repeated delivery only where it found something new.
+    const rowKey = `${newestFirstKey(new Date(event.at))}-${event.runId}`;
     await this.table.upsertEntity<PhotoEventEntity>(
       {
         partitionKey: userId,
@@ -78,7 +79,7 @@ export class PhotoEventStore {
   }
 
   /**
-   * Deletes up to `max` events of runs older than `before`, across all users: one query (row keys
+   * Deletes up to `max` events older than `before`, across all users: one query (row keys
    * count down with time, so old events have the greater keys), a transaction per user, and at
    * most a few pages read, as a filtered scan may answer with empty pages.
    */

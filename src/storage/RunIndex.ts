@@ -25,15 +25,16 @@ export class RunIndex {
     });
   }
 
-  /** The `top` newest run ids. */
-  async newest(top: number): Promise<string[]> {
+  /** The `top` newest run ids after `next` (a token an earlier page returned), and the next token. */
+  async page(top: number, next?: string): Promise<{ runIds: string[]; next: string | null }> {
     const pages = this.table
       .listEntities<{ runId: string }>({
         queryOptions: { filter: odata`PartitionKey eq ${INDEX_PARTITION}` },
       })
-      .byPage({ maxPageSize: top });
-    for await (const page of pages) return page.map((row) => row.runId);
-    return [];
+      .byPage({ maxPageSize: top, continuationToken: next });
+    for await (const page of pages)
+      return { runIds: page.map((row) => row.runId), next: page.continuationToken ?? null };
+    return { runIds: [], next: null };
   }
 
   /** Runs that started before `startedBefore`, newest first. */

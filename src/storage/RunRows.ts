@@ -45,6 +45,10 @@ const RunEntitySchema = z.object({
   skipped: counter,
   /** JSON of RunWarning[]; absent on runs from before warnings. */
   warnings: z.string().default(''),
+  /** Stamped by every write to the run (RunEntityWriter); absent on older runs: their start counts. */
+  lastProgressAt: z.string().default(''),
+  /** Closed for want of progress: finished, whatever its jobs (src/domain/StuckRun.ts). */
+  interrupted: z.boolean().default(false),
 });
 
 export type RunEntity = z.infer<typeof RunEntitySchema>;
@@ -77,6 +81,8 @@ export function newRunEntity(
     errorMessage: '',
     skipped: 0,
     warnings: '',
+    lastProgressAt: startedAt.toISOString(),
+    interrupted: false,
     ...emptyCounts(),
   };
 }
@@ -91,10 +97,11 @@ export function toRun(entity: RunEntity): Run {
   const finished = isRunFinished(entity);
   return {
     runId: entity.partitionKey,
-    status: !finished ? 'running' : entity.planningFailed ? 'failed' : 'completed',
+    status: !finished ? 'running' : entity.planningFailed || entity.interrupted ? 'failed' : 'completed',
     trigger: entity.trigger,
     startedAt: entity.startedAt,
     finishedAt: finished && entity.finishedAt ? entity.finishedAt : null,
+    lastProgressAt: entity.lastProgressAt || entity.startedAt,
     photoSyncActive: entity.photoSyncActive,
     users: entity.users,
     skipped: entity.skipped,

@@ -1,4 +1,10 @@
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  odata,
+  type TableClient,
+  type TableTransactionResponse,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { chunks } from '../domain/chunks';
 import { TRANSACTION_LIMIT } from './TableLimits';
 import { z } from 'zod';
@@ -58,6 +64,19 @@ export class SettingsPreconditionFailed extends Error {
   }
 }
 
+/**
+ * A `PATCH` without `If-Match` that lost to other writers this many times in a row: only a
+ * stampede far beyond any admin's does that, and it is told to try again rather than spin.
+ */
+const UNCONDITIONAL_ATTEMPTS = 50;
+
+export class SettingsContended extends Error {
+  constructor() {
+    super('The settings are being changed by many callers at once; try again in a moment.');
+    this.name = 'SettingsContended';
+  }
+}
+
 /** The settings as one entity; its ETag is the settings' ETag for optimistic concurrency. */
 export class SettingsStore {
   constructor(private readonly table: TableClient) {}
@@ -81,8 +100,11 @@ export class SettingsStore {
   }
 
   /**
-   * Applies a patch if the stored ETag still matches (`ifMatch`, or the one just read), and records
-   * what changed, when and by whom, in the same table transaction: no change without its record.
+   * Applies a patch and records what changed, when and by whom, in the same table transaction: no
+   * change without its record. With `ifMatch` (an ETag, not `*`) it applies only to those settings
+   * and a concurrent change is the caller's `SettingsPreconditionFailed`. Without it the caller did
+   * not ask for optimistic concurrency: a concurrent change makes it apply the patch again to the
+   * settings as they are now, so it never fails for that.
    */
   async update(
     patch: SettingsPatch,
@@ -90,15 +112,33 @@ export class SettingsStore {
     actor: string,
     now = new Date(),
   ): Promise<{ settings: StoredSettings; changes: SettingsChange[] }> {
+    const expected = ifMatch === '*' ? undefined : ifMatch;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.tryUpdate(patch, expected, actor, now);
+      if (outcome !== 'conflict') return outcome;
+      if (expected !== undefined) throw new SettingsPreconditionFailed();
+      // Every conflict is another writer's success, so the attempts always end; a bound and a
+      // growing, jittered pause keep a stampede of writers from spinning against each other.
+      if (attempt >= UNCONDITIONAL_ATTEMPTS) throw new SettingsContended();
+      await sleep(Math.random() * Math.min(attempt, 10) * 5);
+    }
+  }
+
+  private async tryUpdate(
+    patch: SettingsPatch,
+    expected: string | undefined,
+    actor: string,
+    now: Date,
+  ): Promise<{ settings: StoredSettings; changes: SettingsChange[] } | 'conflict'> {
     const current = await this.read();
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag)
-      throw new SettingsPreconditionFailed();
+    if (expected !== undefined && expected !== current.etag) return 'conflict';
     const next = applyPatch(current, patch);
     const changes = settingsChanges(current, next);
     if (changes.length === 0) return { settings: current, changes };
     const updatedAt = now.toISOString();
+    let written: TableTransactionResponse;
     try {
-      await this.table.submitTransaction([
+      written = await this.table.submitTransaction([
         [
           'update',
           { partitionKey: PARTITION, rowKey: ROW, ...settingsToRecord(next), updatedAt, updatedBy: actor },
@@ -119,10 +159,16 @@ export class SettingsStore {
         ],
       ]);
     } catch (error) {
-      if (isPreconditionFailed(error)) throw new SettingsPreconditionFailed();
+      if (isPreconditionFailed(error)) return 'conflict';
       throw error;
     }
-    return { settings: await this.read(), changes };
+    // The settings this change made, not whatever a later writer has made of them since.
+    // Sub-responses come in the order of the actions; an update's names no row key to look it up by.
+    const etag = written.subResponses[0]?.etag?.trim();
+    return {
+      settings: etag === undefined ? await this.read() : { ...next, etag, updatedAt, updatedBy: actor },
+      changes,
+    };
   }
 
   /** The change history, newest first, a page at a time. */

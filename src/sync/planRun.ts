@@ -6,6 +6,7 @@ import type { RunError } from '../domain/RunError';
 import type { IdentityStore } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
+import { RunFinishedError } from '../storage/RunFinishedError';
 import type { RunStore } from '../storage/RunStore';
 import { mapWithConcurrency } from './mapWithConcurrency';
 import { failPlanning, logPlanningFailed } from './failPlanning';
@@ -92,6 +93,15 @@ export async function planRun(
     await pruneHistory(run.runId, now(), { ...deps.retention, log: deps.log });
     return finished;
   } catch (error) {
+    if (error instanceof RunFinishedError) {
+      // Closed as interrupted while this planner went too long without progress: nothing to add.
+      deps.log.write('warn', 'planningStopped', {
+        runId: run.runId,
+        errorCode: error.run.error?.code,
+        reason: `the run was closed (${error.run.status}) while it was being planned: planning stops here; start a new run`,
+      });
+      return undefined;
+    }
     // Storage failed under the planner. Planning is not retried (a second pass would count users
     // twice): the run ends as failed once its enqueued jobs are done, and the error is thrown on.
     const reason = error instanceof Error ? error.message : String(error);

@@ -250,6 +250,13 @@ async function finishJob(
       jobId: job.jobId,
       reason: 'no such run: the photos were checked, but no run counts them',
     });
+  else if (completion.closedRun !== undefined)
+    deps.log.write('info', 'photoJobAfterRunClosed', {
+      runId: job.runId,
+      jobId: job.jobId,
+      errorCode: completion.closedRun.error?.code,
+      reason: `the run had been closed as ${completion.closedRun.error?.code ?? completion.closedRun.status} at ${completion.closedRun.finishedAt}: this late job is counted into it, and it stays closed`,
+    });
   else if (!completion.counted)
     deps.log.write('info', 'photoJobRepeated', {
       runId: job.runId,

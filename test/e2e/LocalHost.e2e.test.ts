@@ -152,7 +152,10 @@ async function json<T>(response: Response, status = 200): Promise<T> {
 }
 
 async function runSync(): Promise<Run> {
-  const started = await host.api('sync', { method: 'POST' });
+  const started = await host.api('sync', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+  });
   const { runId } = await json<{ runId: string }>(started, 202);
   expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
   const deadline = Date.now() + RUN_TIMEOUT_MS;

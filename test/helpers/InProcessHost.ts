@@ -98,13 +98,15 @@ export class InProcessHost {
 
   /** The app's API, as a script would call it. */
   async api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const method = init.method ?? 'GET';
     const response = await fetch(`${this.origin}/api/${path}`, {
-      method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'Content-Type': 'application/json' },
+      method,
+      // Every change is declared JSON, an empty one too, as the API requires.
+      headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${init.method ?? 'GET'} /api/${path}: ${response.status} ${text}`);
+    if (!response.ok) throw new Error(`${method} /api/${path}: ${response.status} ${text}`);
     return JSON.parse(text) as T;
   }
 

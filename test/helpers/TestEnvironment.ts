@@ -48,6 +48,9 @@ export interface TestEnvironmentOptions {
 }
 
 /** Fast retries for tests: the queue semantics of host.json, without its waits. */
+/** What every change sends: the API refuses a change not declared JSON (415). */
+export const JSON_CONTENT = { 'Content-Type': 'application/json' } as const;
+
 const TEST_QUEUE_SETTINGS: QueueSettings = {
   batchSize: 16,
   newBatchThreshold: 8,
@@ -168,6 +171,7 @@ export class TestEnvironment {
       method: 'PATCH',
       path: 'settings',
       body: JSON.stringify({ userPhotos, syncUserPhotos }),
+      headers: JSON_CONTENT,
     });
     if (response.status !== 200) throw new Error(`settings not saved: ${JSON.stringify(response.jsonBody)}`);
   }
@@ -177,6 +181,7 @@ export class TestEnvironment {
       method: 'PATCH',
       path: 'settings',
       body: JSON.stringify({ photoGroupId, photoExcludeGroupId }),
+      headers: JSON_CONTENT,
     });
     if (response.status !== 200) throw new Error(`scope not saved: ${JSON.stringify(response.jsonBody)}`);
   }
@@ -195,9 +200,8 @@ export class TestEnvironment {
     const response = await this.http(syncHandler, {
       method: 'POST',
       path: 'sync',
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+      headers: JSON_CONTENT,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (response.status !== 202) throw new Error(`sync not started: ${JSON.stringify(response.jsonBody)}`);
     await this.runners[0].drain();

@@ -44,9 +44,12 @@ test('deletes only what is older than PHOTO_HISTORY_DAYS: photo log events, sett
   const [userId] = tenantUserIds(t);
   const oldRun = await runAt(daysAgo(91));
   const keptRun = await runAt(daysAgo(89));
-  for (const runId of [oldRun, keptRun])
+  for (const [runId, at] of [
+    [oldRun, daysAgo(91)],
+    [keptRun, daysAgo(89)],
+  ] as const)
     await t.services.events.append(userId, {
-      at: NOW.toISOString(),
+      at: at.toISOString(),
       runId,
       result: 'added',
       reason: null,

@@ -1,4 +1,4 @@
-import { TestEnvironment } from '../helpers/TestEnvironment';
+import { JSON_CONTENT, TestEnvironment } from '../helpers/TestEnvironment';
 import { settingsHandler } from '../../src/functions/settings';
 import { settingsHistoryHandler } from '../../src/functions/settingsHistory';
 import { MethodInterceptor } from '../helpers/MethodInterceptor';
@@ -19,7 +19,12 @@ beforeEach(async () => {
 
 const get = () => t.http(settingsHandler, { method: 'GET', path: 'settings' });
 const patch = (body: string, headers: Record<string, string> = {}) =>
-  t.http(settingsHandler, { method: 'PATCH', path: 'settings', body, headers });
+  t.http(settingsHandler, {
+    method: 'PATCH',
+    path: 'settings',
+    body,
+    headers: { ...JSON_CONTENT, ...headers },
+  });
 
 test('a new install reads both settings off, with an ETag', async () => {
   const response = await get();
@@ -53,18 +58,23 @@ test('photo sync is active only when both are on', async () => {
 });
 
 test.each([
-  ['a non-boolean', '{"userPhotos":"yes"}', 'invalidSettings'],
-  ['an unknown key', '{"userPhotos":true,"somethingElse":true}', 'invalidSettings'],
-  ['an old key', '{"userPicture":true}', 'invalidSettings'],
-  ['no key at all', '{}', 'invalidSettings'],
-  ['an array', '[true]', 'invalidSettings'],
-  ['bad JSON', '{"userPhotos":tru', 'invalidJson'],
-  ['an oversized body', JSON.stringify({ userPhotos: true, pad: 'x'.repeat(17 * 1024) }), 'bodyTooLarge'],
-])('%s → 400 with an error body, and nothing changes', async (_name, body, code) => {
+  ['a non-boolean', '{"userPhotos":"yes"}', 400, 'invalidSettings'],
+  ['an unknown key', '{"userPhotos":true,"somethingElse":true}', 400, 'invalidSettings'],
+  ['an old key', '{"userPicture":true}', 400, 'invalidSettings'],
+  ['no key at all', '{}', 400, 'invalidSettings'],
+  ['an array', '[true]', 400, 'invalidSettings'],
+  ['bad JSON', '{"userPhotos":tru', 400, 'invalidJson'],
+  [
+    'an oversized body',
+    JSON.stringify({ userPhotos: true, pad: 'x'.repeat(17 * 1024) }),
+    413,
+    'payloadTooLarge',
+  ],
+])('%s → %i with an error body, and nothing changes', async (_name, body, status, code) => {
   await patch('{"userPhotos":true,"syncUserPhotos":false}');
   const before = await get();
   const response = await patch(body);
-  expect(response.status).toBe(400);
+  expect(response.status).toBe(status);
   expect(response.jsonBody).toEqual({ error: { code, message: expect.any(String) } });
   expect(JSON.stringify(response.jsonBody)).not.toMatch(/at .*\.(ts|js):\d+/);
   const after = await get();

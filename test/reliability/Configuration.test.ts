@@ -179,7 +179,11 @@ describe('in the deployed app, every invocation fails with the message', () => {
     expect(health.status).toBe(503);
     expect(JSON.stringify(health.jsonBody)).not.toMatch(/PHOTO_RECHECK_DAYS|seven/);
     const sync = await syncHandler(
-      new HttpRequest({ method: 'POST', url: 'http://localhost/api/sync' }),
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/sync',
+        headers: { 'Content-Type': 'application/json' },
+      }),
       context(),
     );
     expect(sync.status).toBe(500);

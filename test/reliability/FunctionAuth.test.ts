@@ -165,7 +165,7 @@ test('every HTTP route is anonymous to the host and names its methods: the app c
     sync: ['POST'],
     'runs/{runId?}': ['GET'],
     'users/{userId?}': ['GET'],
-    'users/{userId}/photo': ['GET'],
+    'users/{userId}/photo': ['GET', 'HEAD'],
     'users/{userId}/photo/log': ['GET'],
     'photos/changes': ['GET'],
   });

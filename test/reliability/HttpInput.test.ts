@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { TestEnvironment } from '../helpers/TestEnvironment';
+import { JSON_CONTENT, TestEnvironment } from '../helpers/TestEnvironment';
 import { OutboundRequests } from '../helpers/OutboundRequests';
 import { settingsHandler } from '../../src/functions/settings';
 import { syncHandler } from '../../src/functions/sync';
@@ -60,7 +60,14 @@ describe('wrong methods → 405 with Allow', () => {
     ['sync', syncHandler, 'sync', {}, ['GET', 'PATCH', 'DELETE'], 'POST'],
     ['runs', runsHandler, 'runs', {}, ['POST', 'DELETE'], 'GET'],
     ['users', usersHandler, 'users', {}, ['POST', 'PATCH', 'DELETE'], 'GET'],
-    ['user photo', userPhotoHandler, `users/${userId}/photo`, { userId }, ['PUT', 'POST', 'DELETE'], 'GET'],
+    [
+      'user photo',
+      userPhotoHandler,
+      `users/${userId}/photo`,
+      { userId },
+      ['PUT', 'POST', 'DELETE'],
+      'GET, HEAD',
+    ],
     [
       'user photo log',
       userPhotoLogHandler,
@@ -98,7 +105,7 @@ describe('wrong methods → 405 with Allow', () => {
   );
 });
 
-describe('PATCH /api/settings with a body that is not the settings → 400, nothing changes', () => {
+describe('PATCH /api/settings with a body that is not the settings → 400 (413 when too large), nothing changes', () => {
   const pad = (json: string, size: number): string => json + ' '.repeat(size - Buffer.byteLength(json));
   test.each([
     ['empty body', '', 'invalidJson'],
@@ -117,8 +124,8 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
     ['__proto__', '{"__proto__":{"userPhotos":false},"syncUserPhotos":false}', 'invalidSettings'],
     ['constructor', '{"constructor":{"prototype":{"userPhotos":false}}}', 'invalidSettings'],
     ['no key', '{}', 'invalidSettings'],
-    ['one byte over 16 KiB', pad('{"userPhotos":false}', 16 * 1024 + 1), 'bodyTooLarge'],
-    ['a megabyte', JSON.stringify({ userPhotos: false, pad: 'x'.repeat(1024 * 1024) }), 'bodyTooLarge'],
+    ['one byte over 16 KiB', pad('{"userPhotos":false}', 16 * 1024 + 1), 'payloadTooLarge'],
+    ['a megabyte', JSON.stringify({ userPhotos: false, pad: 'x'.repeat(1024 * 1024) }), 'payloadTooLarge'],
   ])('%s', async (_name, body, code) => {
     const before = await settingsSnapshot();
     const changesBefore = t.logEvents('settingsChanged').length;
@@ -128,7 +135,7 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
       body,
       headers: { 'content-type': 'application/json' },
     });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(code === 'payloadTooLarge' ? 413 : 400);
     expect(response.jsonBody).toEqual({ error: { code, message: expect.any(String) } });
     expect(await settingsSnapshot()).toEqual(before);
     expect(t.logEvents('settingsChanged').length).toBe(changesBefore);
@@ -140,10 +147,10 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
       method: 'PATCH',
       path: 'settings',
       body: '{"userPhotos":false}',
-      headers: { 'content-length': String(64 * 1024) },
+      headers: { ...JSON_CONTENT, 'content-length': String(64 * 1024) },
     });
-    expect(response.status).toBe(400);
-    expect((response.jsonBody as { error: { code: string } }).error.code).toBe('bodyTooLarge');
+    expect(response.status).toBe(413);
+    expect((response.jsonBody as { error: { code: string } }).error.code).toBe('payloadTooLarge');
     expect(await settingsSnapshot()).toEqual(before);
   });
 
@@ -152,10 +159,16 @@ describe('PATCH /api/settings with a body that is not the settings → 400, noth
       method: 'PATCH',
       path: 'settings',
       body: pad('{"syncUserPhotos":true}', 16 * 1024),
+      headers: JSON_CONTENT,
     });
     expect(response.status).toBe(200);
     expect(response.jsonBody).toMatchObject({ userPhotos: true, syncUserPhotos: true });
-    await call(settingsHandler, { method: 'PATCH', path: 'settings', body: '{"syncUserPhotos":false}' });
+    await call(settingsHandler, {
+      method: 'PATCH',
+      path: 'settings',
+      body: '{"syncUserPhotos":false}',
+      headers: JSON_CONTENT,
+    });
   });
 });
 

@@ -188,6 +188,7 @@ test("pruning old runs' job markers comes after planning, and its failure is a w
     trigger: 'timer',
     startedAt: '2026-12-01T10:00:00.000Z',
     finishedAt: '2026-12-01T10:00:01.000Z',
+    lastProgressAt: '2026-12-01T10:00:01.000Z',
     users: 2,
     skipped: 0,
     warnings: [],
