@@ -1,6 +1,6 @@
 import type { Timer } from '@azure/functions';
 import { TableClient } from '@azure/data-tables';
-import { TestEnvironment } from '../helpers/TestEnvironment';
+import { JSON_CONTENT, TestEnvironment } from '../helpers/TestEnvironment';
 import { queuedPhotoJobs } from '../helpers/PhotoJobs';
 import { photoSyncTimerHandler } from '../../src/functions/photoSyncTimer';
 import { photosPurgeHandler } from '../../src/functions/photosPurge';
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const log = (): SyncLog => new SyncLog(t.context('test'));
 const startDeps = () => ({ settings: t.services.settings, runs: t.services.runs, log: log() });
-const postSync = () => t.http(syncHandler, { method: 'POST', path: 'sync' });
+const postSync = () => t.http(syncHandler, { method: 'POST', path: 'sync', headers: JSON_CONTENT });
 
 async function run(runId: string): Promise<Run> {
   const found = await t.services.runs.get(runId);
