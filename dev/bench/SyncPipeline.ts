@@ -44,7 +44,11 @@ export class SyncPipeline {
     return registered.handler as QueueHandler;
   }
 
-  async run(onUsersChecked: (users: number) => void): Promise<PipelineResult> {
+  /** `onPlanned` hears the planning time as soon as planning ends: a long run stopped later keeps it. */
+  async run(
+    onUsersChecked: (users: number) => void,
+    onPlanned: (seconds: number) => void = () => undefined,
+  ): Promise<PipelineResult> {
     const problems: Record<string, number> = {};
     let finished: ((run: RunSummary) => void) | undefined;
     const summary = new Promise<RunSummary>((resolve) => (finished = resolve));
@@ -67,6 +71,7 @@ export class SyncPipeline {
       planning = { startedAt: performance.now(), endedAt: 0 };
       await runRequests(message, context);
       planning.endedAt = performance.now();
+      onPlanned((planning.endedAt - planning.startedAt) / 1000);
     };
 
     let inFlight = 0;

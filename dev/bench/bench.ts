@@ -195,7 +195,10 @@ async function main(): Promise<void> {
     const ours = async (phase: string, changed?: TenantChange): Promise<PipelineRunReport> => {
       progress.start(phase, settings.users);
       const { figures, result } = await measureRun(probes, () =>
-        pipeline.run((users) => progress.add(users)),
+        pipeline.run(
+          (users) => progress.add(users),
+          (seconds) => process.stderr.write(`\n${phase}: planning took ${seconds.toFixed(1)} s\n`),
+        ),
       );
       progress.stop();
       const { run } = result;
