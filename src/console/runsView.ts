@@ -13,6 +13,15 @@ const HEADERS: Record<(typeof OUTCOMES)[number], string> = {
 /** How often a run in progress is read again; finished runs are not polled. */
 const LIVE_MS = 1_000;
 const IDLE_MS = 30_000;
+const PAGE = 20;
+
+interface RunsPage {
+  runs: Run[];
+  next: string | null;
+}
+
+const newestFirst = (a: Run, b: Run): number =>
+  b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId);
 
 function progress(run: Run): HTMLElement {
   if (run.status !== 'running') return h('span', { class: `status ${run.status}` }, run.status);
@@ -69,10 +78,19 @@ function row(run: Run): HTMLTableRowElement {
   );
 }
 
-/** The table named Runs, newest first; it reads itself again every second while a run is running. */
+/**
+ * The table named Runs, newest first; it reads itself again every second while a run is running.
+ * More adds the next page of older runs while the API has one.
+ */
 export class RunsView {
   private timer: number | undefined;
   private running = new Set<string>();
+  /** Every run the table shows, by id. */
+  private shown = new Map<string, Run>();
+  /** The API's token for the page after the last one shown; null: none is left. */
+  private next: string | null = null;
+  /** Whether More has added a page (the table then holds more than the first page). */
+  private paged = false;
 
   /** `onRunFinished`: a run this page saw running has ended (users and health have news). */
   constructor(private readonly onRunFinished: () => void) {
@@ -94,28 +112,65 @@ export class RunsView {
       ),
     );
     byId('refresh-runs').addEventListener('click', () => void this.load());
+    byId('more-runs').addEventListener('click', () => void this.more());
   }
 
   /** Reads the runs now, then every second while one is running, else every 30 seconds. */
   async load(): Promise<void> {
     window.clearTimeout(this.timer);
     let running = false;
+    const table = byId('runs');
+    // Screen readers (and the browser tests) learn when the table is being read again.
+    table.setAttribute('aria-busy', 'true');
     try {
-      const { body } = await api.get<{ runs: Run[] }>('runs?top=20');
+      const { body } = await api.get<RunsPage>(`runs?top=${PAGE}`);
       running = body.runs.some((run) => run.status === 'running');
       const finished = body.runs.some((run) => this.running.has(run.runId) && run.status !== 'running');
       this.running = new Set(body.runs.filter((run) => run.status === 'running').map((run) => run.runId));
       if (finished) this.onRunFinished();
-      show(
-        byId('runs-body'),
-        body.runs.length === 0
-          ? h('tr', {}, h('td', { colspan: 13 }, 'No run yet: use Save and run.'))
-          : body.runs.map(row),
-      );
+      // Once More added older pages, the first page is merged in: a run started since pushes the
+      // oldest of it onto the second page, which the table must not lose; `next` still follows the
+      // last page added. Only one run runs at a time, the newest, so the first page has it.
+      if (!this.paged) {
+        this.shown.clear();
+        this.next = body.next;
+      }
+      this.render(body.runs);
       show(byId('runs-message'), running ? 'A run is in progress; this table updates by itself.' : '');
     } catch (error) {
       show(byId('runs-message'), (error as Error).message);
+    } finally {
+      table.removeAttribute('aria-busy');
     }
     this.timer = window.setTimeout(() => void this.load(), running ? LIVE_MS : IDLE_MS);
+  }
+
+  /** Adds the next page of older runs. */
+  private async more(): Promise<void> {
+    if (this.next === null) return;
+    const button = byId<HTMLButtonElement>('more-runs');
+    button.disabled = true;
+    try {
+      const query = new URLSearchParams({ top: String(PAGE), next: this.next });
+      const { body } = await api.get<RunsPage>(`runs?${query.toString()}`);
+      this.next = body.next;
+      this.paged = true;
+      this.render(body.runs);
+    } catch (error) {
+      show(byId('runs-message'), (error as Error).message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  private render(runs: Run[]): void {
+    for (const run of runs) this.shown.set(run.runId, run);
+    show(
+      byId('runs-body'),
+      this.shown.size === 0
+        ? h('tr', {}, h('td', { colspan: 13 }, 'No run yet: use Save and run.'))
+        : [...this.shown.values()].sort(newestFirst).map(row),
+    );
+    byId('more-runs').hidden = this.next === null;
   }
 }

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { getServices } from '../../src/app/AppServices';
+import { newRunId } from '../../src/domain/Run';
 import { InProcessHost } from '../helpers/InProcessHost';
 
 /**
@@ -292,6 +294,40 @@ describeInBrowser('the admin console in Chromium', () => {
     await keyboardPage.getByRole('heading', { name: target.displayName ?? '' }).waitFor();
     expect((await focused()).id).toBe('user-heading');
     await keyboardPage.close();
+  });
+
+  test('More adds the next page of older runs while the API has one; a refresh keeps them', async () => {
+    // Finished runs from the last hours, as earlier timer runs leave them: more than one page.
+    const { runs } = await getServices();
+    const hourAgo = Date.now() - 60 * 60_000;
+    for (let i = 0; i < 25; i++) {
+      const at = new Date(hourAgo - i * 60_000);
+      const runId = newRunId(at);
+      await runs.create(runId, 'timer', false, at);
+      await runs.finishPlanning(runId);
+    }
+    const all = await host.api<{ runs: Array<{ runId: string }>; next: string | null }>('runs?top=100');
+    expect(all.next).toBeNull();
+    expect(all.runs.length).toBeGreaterThan(20);
+    const ids = all.runs.map((run) => run.runId);
+    const shownIds = () =>
+      page.locator('#runs-body tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id')));
+    const rowsShown = (count: number) =>
+      page.waitForFunction((n) => document.querySelectorAll('#runs-body tr').length === n, count);
+
+    await page.reload();
+    await rowsShown(20);
+    expect(await shownIds()).toEqual(ids.slice(0, 20));
+    const more = page.getByRole('button', { name: 'More runs' });
+    expect(await more.isVisible()).toBe(true);
+    await more.click();
+    await rowsShown(ids.length);
+    expect(await shownIds()).toEqual(ids);
+    expect(await more.isHidden()).toBe(true);
+
+    await page.getByRole('button', { name: 'Refresh runs' }).click();
+    await page.locator('#runs:not([aria-busy])').waitFor();
+    expect(await shownIds()).toEqual(ids);
   });
 
   test('no console errors, and no request to another origin', () => {
