@@ -1,17 +1,11 @@
 import { api, OUTCOMES, type Run } from './api.js';
 import { byId, h, show, time } from './dom.js';
-
-const HEADERS: Record<(typeof OUTCOMES)[number], string> = {
-  added: 'Added',
-  updated: 'Updated',
-  unchanged: 'Unchanged',
-  removed: 'Removed',
-  noPhoto: 'No photo',
-  failed: 'Failed',
-};
+import { outcomeHeading } from './remedies.js';
+import { runLink } from './runLink.js';
+import { runParts } from './runParts.js';
 
 /** How often a run in progress is read again; finished runs are not polled. */
-const LIVE_MS = 1_000;
+export const LIVE_MS = 1_000;
 const IDLE_MS = 30_000;
 const PAGE = 20;
 
@@ -23,58 +17,18 @@ interface RunsPage {
 const newestFirst = (a: Run, b: Run): number =>
   b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId);
 
-function progress(run: Run): HTMLElement {
-  if (run.status !== 'running') return h('span', { class: `status ${run.status}` }, run.status);
-  const total = run.jobs.total;
-  const label =
-    total === null
-      ? `running: listing users (${run.users} so far)`
-      : `running: ${run.jobs.done} of ${total} photo jobs done`;
-  return h(
-    'span',
-    { class: 'status running' },
-    h(
-      'progress',
-      total === null ? { 'aria-label': label } : { max: total, value: run.jobs.done, 'aria-label': label },
-    ),
-    ' ',
-    label,
-  );
-}
-
 function row(run: Run): HTMLTableRowElement {
-  const warnings = run.warnings ?? [];
   return h(
     'tr',
     { 'data-run-id': run.runId, 'data-status': run.status },
-    h('td', {}, progress(run)),
+    h('td', {}, runParts.status(run)),
     h('td', {}, run.trigger),
-    h('td', {}, time(run.startedAt)),
+    h('td', {}, runLink(run.runId, time(run.startedAt))),
     h('td', {}, time(run.finishedAt)),
     h('td', { class: 'number' }, run.users),
     OUTCOMES.map((outcome) => h('td', { class: 'number' }, run.photos[outcome])),
-    h(
-      'td',
-      {},
-      warnings.length === 0
-        ? '—'
-        : h(
-            'ul',
-            {},
-            warnings.map((w) =>
-              h('li', {}, `${w.code}${w.count === undefined ? '' : ` (${w.count})`}: ${w.message}`),
-            ),
-          ),
-    ),
-    h(
-      'td',
-      {},
-      run.error === null
-        ? run.photoSyncActive
-          ? '—'
-          : 'photo sync was off'
-        : `${run.error.code}: ${run.error.message}`,
-    ),
+    h('td', {}, runParts.warnings(run)),
+    h('td', {}, runParts.error(run)),
   );
 }
 
@@ -105,7 +59,7 @@ export class RunsView {
           'Started',
           'Finished',
           'Users',
-          ...OUTCOMES.map((o) => HEADERS[o]),
+          ...OUTCOMES.map(outcomeHeading),
           'Warnings',
           'Error',
         ].map((label) => h('th', { scope: 'col' }, label)),

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { getServices } from '../../src/app/AppServices';
 import { newRunId } from '../../src/domain/Run';
+import { startRun } from '../../src/sync/startRun';
+import { SyncLog } from '../../src/sync/SyncLog';
 import { InProcessHost } from '../helpers/InProcessHost';
 
 /**
@@ -330,11 +332,46 @@ describeInBrowser('the admin console in Chromium', () => {
     expect(await shownIds()).toEqual(ids);
   });
 
+  test('Save and run while another run is in progress (409) links to that run’s own view', async () => {
+    const services = await getServices();
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    // A timer run holds the run slot, its planning not begun: it stays running until closed below.
+    const start = await startRun('timer', {
+      settings: services.settings,
+      runs: services.runs,
+      log: new SyncLog(quiet),
+    });
+    if (start.kind !== 'started') throw new Error(`run ${start.runId} still holds the run slot`);
+    const runId = start.run.runId;
+    try {
+      await page.getByRole('button', { name: 'Save and run' }).click();
+      const link = page.locator('#settings-message').getByRole('link', { name: `run ${runId}` });
+      await link.waitFor();
+      await link.click();
+      await page.getByRole('heading', { name: `Run ${runId}` }).waitFor();
+      expect(new URL(page.url()).hash).toBe(`#run/${encodeURIComponent(runId)}`);
+      expect(await page.locator('#runs-list-view').isHidden()).toBe(true);
+      await page.locator('#run-page .status.running').waitFor();
+    } finally {
+      await services.runs.closeIfStuck(runId, () => ({
+        code: 'interrupted',
+        message: 'closed by the console test',
+      }));
+    }
+    // The view follows the run while it runs: it shows the run closed, without a reload.
+    await page.locator('#run-page .status.failed').waitFor();
+    expect(await page.locator('#run-page').textContent()).toContain(
+      'interrupted: closed by the console test',
+    );
+    await page.getByRole('button', { name: 'Back to runs' }).click();
+    await page.getByRole('table', { name: 'Runs' }).waitFor();
+  });
+
   test('no console errors, and no request to another origin', () => {
     expect(requested.length).toBeGreaterThan(10);
     expect(requested.filter((url) => new URL(url).origin !== host.origin)).toEqual([]);
-    // The one refusal is the 412 the conflict test provoked; Chromium echoes it to the console.
-    expect(refused).toEqual(['PATCH /api/settings 412']);
-    expect(consoleErrors.filter((text) => !/status of 412/.test(text))).toEqual([]);
+    // The refusals are the 412 and the 409 the tests provoked; Chromium echoes them to the console.
+    expect(refused).toEqual(['PATCH /api/settings 412', 'POST /api/sync 409']);
+    expect(consoleErrors.filter((text) => !/status of (412|409)/.test(text))).toEqual([]);
   });
 });
