@@ -6,8 +6,15 @@ import { LIVE_MS } from './runsView.js';
 
 const runPath = (runId: string): string => `runs/${encodeURIComponent(runId)}`;
 
+function jobsDone(jobs: Run['jobs']): string {
+  const done =
+    jobs.total === null
+      ? `${jobs.done} done; the total is known once every user is listed`
+      : `${jobs.done} of ${jobs.total} done`;
+  return jobs.poisoned ? `${done}, ${jobs.poisoned} failed on every delivery` : done;
+}
+
 function facts(run: Run): HTMLElement {
-  const jobs = run.jobs;
   return h(
     'dl',
     {},
@@ -20,10 +27,7 @@ function facts(run: Run): HTMLElement {
     fact('Photo sync', run.photoSyncActive ? 'on' : 'off: core attributes only'),
     fact('Users listed', run.users),
     fact('Users skipped', run.skipped ?? 0),
-    fact(
-      'Photo jobs',
-      `${jobs.done} done of ${jobs.total ?? 'not yet known'}${jobs.poisoned ? `, ${jobs.poisoned} failed on every delivery` : ''}`,
-    ),
+    fact('Photo jobs', jobsDone(run.jobs)),
     OUTCOMES.flatMap((outcome) => fact(outcomeHeading(outcome), run.photos[outcome])),
     fact('Warnings', runParts.warnings(run)),
     fact('Error', runParts.error(run)),

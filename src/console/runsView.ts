@@ -82,9 +82,10 @@ export class RunsView {
       const finished = body.runs.some((run) => this.running.has(run.runId) && run.status !== 'running');
       this.running = new Set(body.runs.filter((run) => run.status === 'running').map((run) => run.runId));
       if (finished) this.onRunFinished();
-      // Once More added older pages, the first page is merged in: a run started since pushes the
-      // oldest of it onto the second page, which the table must not lose; `next` still follows the
-      // last page added. Only one run runs at a time, the newest, so the first page has it.
+      // Once More has added older pages, the first page read again is merged in by run id rather
+      // than replacing the table: a run started since pushes the first page's oldest run onto the
+      // second, which the table would otherwise lose; `next` stays that of the last page added.
+      // The one run that can be running is the newest, so the first page is enough to follow it.
       if (!this.paged) {
         this.shown.clear();
         this.next = body.next;

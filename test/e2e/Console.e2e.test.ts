@@ -352,6 +352,7 @@ describeInBrowser('the admin console in Chromium', () => {
       expect(new URL(page.url()).hash).toBe(`#run/${encodeURIComponent(runId)}`);
       expect(await page.locator('#runs-list-view').isHidden()).toBe(true);
       await page.locator('#run-page .status.running').waitFor();
+      await page.locator('#runs-section').screenshot({ path: join(docs, 'console-run.png') });
     } finally {
       await services.runs.closeIfStuck(runId, () => ({
         code: 'interrupted',
