@@ -93,8 +93,10 @@ export interface Run {
   trigger: string;
   startedAt: string;
   finishedAt: string | null;
+  lastProgressAt?: string;
   photoSyncActive: boolean;
   users: number;
+  skipped?: number;
   photos: Record<Outcome, number>;
   jobs: { total: number | null; done: number; poisoned?: number };
   warnings?: Array<{ code: string; message: string; count?: number }>;

@@ -51,3 +51,8 @@ export function time(iso: string | null | undefined): HTMLElement | string {
     date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
   );
 }
+
+/** A term and its value, for a `dl` of facts. */
+export function fact(term: string, value: Node | string | number): Node[] {
+  return [h('dt', {}, term), h('dd', {}, value)];
+}

@@ -37,3 +37,9 @@ export const OUTCOME_WORDS: Record<string, string> = {
   noPhoto: 'no photo',
   failed: 'failed',
 };
+
+/** An outcome as a column or a fact is headed: `No photo`. */
+export const outcomeHeading = (outcome: string): string => {
+  const word = OUTCOME_WORDS[outcome] ?? outcome;
+  return word.charAt(0).toUpperCase() + word.slice(1);
+};

@@ -1,5 +1,14 @@
 import { api, ApiError, type Settings } from './api.js';
 import { byId, h, show, time } from './dom.js';
+import { runLink } from './runLink.js';
+
+/** The run a 409 `runInProgress` names (beside `error` in its body), if that is what it is. */
+function runInProgress(body: unknown): string | undefined {
+  const refusal = body as { error?: { code?: string }; runId?: unknown } | undefined;
+  return refusal?.error?.code === 'runInProgress' && typeof refusal.runId === 'string'
+    ? refusal.runId
+    : undefined;
+}
 
 /** The keys an admin edits here, in the order the page shows them. */
 const SWITCHES = ['userPhotos', 'syncUserPhotos'] as const;
@@ -157,16 +166,20 @@ export class SettingsView {
     try {
       return (await api.post<{ runId: string }>('sync')).body.runId;
     } catch (error) {
-      const runId = (error as ApiError).body as { runId?: string } | undefined;
-      if (error instanceof ApiError && error.status === 409 && runId?.runId !== undefined) {
-        this.message(
-          'error',
-          `A run is already in progress (${runId.runId}); it is shown under Runs. Start another when it has finished.`,
-        );
-        this.on.onRunStarted(runId.runId);
-        return undefined;
-      }
-      throw error;
+      const busy = error instanceof ApiError && error.status === 409 ? runInProgress(error.body) : undefined;
+      if (busy === undefined) throw error;
+      this.message(
+        'error',
+        h(
+          'span',
+          {},
+          'A run is already in progress: ',
+          runLink(busy, `run ${busy}`),
+          '. Only one run at a time: start another when it has finished.',
+        ),
+      );
+      this.on.onRunStarted(busy);
+      return undefined;
     }
   }
 
@@ -233,6 +246,9 @@ export class SettingsView {
   private message(kind: 'ok' | 'error', content: unknown): void {
     const element = byId('settings-message');
     element.className = `message ${kind}`;
-    show(element, content instanceof Error ? content.message : String(content));
+    show(
+      element,
+      content instanceof Error ? content.message : content instanceof Node ? content : String(content),
+    );
   }
 }

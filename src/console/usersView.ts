@@ -1,5 +1,5 @@
 import { api, OUTCOMES, userPath, type PhotoEvent, type User } from './api.js';
-import { byId, h, show, time } from './dom.js';
+import { byId, fact, h, show, time } from './dom.js';
 import { OUTCOME_WORDS, remedyFor } from './remedies.js';
 
 const PAGE = 50;
@@ -121,7 +121,6 @@ export class UsersView {
   }
 
   private userPage(user: User, events: PhotoEvent[]): Node[] {
-    const fact = (term: string, value: Node | string): Node[] => [h('dt', {}, term), h('dd', {}, value)];
     const photo = user.photo;
     const error = photo.lastError;
     return [

@@ -2,6 +2,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { getServices } from '../../src/app/AppServices';
+import { newRunId } from '../../src/domain/Run';
+import { startRun } from '../../src/sync/startRun';
+import { SyncLog } from '../../src/sync/SyncLog';
 import { InProcessHost } from '../helpers/InProcessHost';
 
 /**
@@ -294,11 +298,81 @@ describeInBrowser('the admin console in Chromium', () => {
     await keyboardPage.close();
   });
 
+  test('More adds the next page of older runs while the API has one; a refresh keeps them', async () => {
+    // Finished runs from the last hours, as earlier timer runs leave them: more than one page.
+    const { runs } = await getServices();
+    const hourAgo = Date.now() - 60 * 60_000;
+    for (let i = 0; i < 25; i++) {
+      const at = new Date(hourAgo - i * 60_000);
+      const runId = newRunId(at);
+      await runs.create(runId, 'timer', false, at);
+      await runs.finishPlanning(runId);
+    }
+    const all = await host.api<{ runs: Array<{ runId: string }>; next: string | null }>('runs?top=100');
+    expect(all.next).toBeNull();
+    expect(all.runs.length).toBeGreaterThan(20);
+    const ids = all.runs.map((run) => run.runId);
+    const shownIds = () =>
+      page.locator('#runs-body tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id')));
+    const rowsShown = (count: number) =>
+      page.waitForFunction((n) => document.querySelectorAll('#runs-body tr').length === n, count);
+
+    await page.reload();
+    await rowsShown(20);
+    expect(await shownIds()).toEqual(ids.slice(0, 20));
+    const more = page.getByRole('button', { name: 'More runs' });
+    expect(await more.isVisible()).toBe(true);
+    await more.click();
+    await rowsShown(ids.length);
+    expect(await shownIds()).toEqual(ids);
+    expect(await more.isHidden()).toBe(true);
+
+    await page.getByRole('button', { name: 'Refresh runs' }).click();
+    await page.locator('#runs:not([aria-busy])').waitFor();
+    expect(await shownIds()).toEqual(ids);
+  });
+
+  test('Save and run while another run is in progress (409) links to that run’s own view', async () => {
+    const services = await getServices();
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    // A timer run holds the run slot, its planning not begun: it stays running until closed below.
+    const start = await startRun('timer', {
+      settings: services.settings,
+      runs: services.runs,
+      log: new SyncLog(quiet),
+    });
+    if (start.kind !== 'started') throw new Error(`run ${start.runId} still holds the run slot`);
+    const runId = start.run.runId;
+    try {
+      await page.getByRole('button', { name: 'Save and run' }).click();
+      const link = page.locator('#settings-message').getByRole('link', { name: `run ${runId}` });
+      await link.waitFor();
+      await link.click();
+      await page.getByRole('heading', { name: `Run ${runId}` }).waitFor();
+      expect(new URL(page.url()).hash).toBe(`#run/${encodeURIComponent(runId)}`);
+      expect(await page.locator('#runs-list-view').isHidden()).toBe(true);
+      await page.locator('#run-page .status.running').waitFor();
+      await page.locator('#runs-section').screenshot({ path: join(docs, 'console-run.png') });
+    } finally {
+      await services.runs.closeIfStuck(runId, () => ({
+        code: 'interrupted',
+        message: 'closed by the console test',
+      }));
+    }
+    // The view follows the run while it runs: it shows the run closed, without a reload.
+    await page.locator('#run-page .status.failed').waitFor();
+    expect(await page.locator('#run-page').textContent()).toContain(
+      'interrupted: closed by the console test',
+    );
+    await page.getByRole('button', { name: 'Back to runs' }).click();
+    await page.getByRole('table', { name: 'Runs' }).waitFor();
+  });
+
   test('no console errors, and no request to another origin', () => {
     expect(requested.length).toBeGreaterThan(10);
     expect(requested.filter((url) => new URL(url).origin !== host.origin)).toEqual([]);
-    // The one refusal is the 412 the conflict test provoked; Chromium echoes it to the console.
-    expect(refused).toEqual(['PATCH /api/settings 412']);
-    expect(consoleErrors.filter((text) => !/status of 412/.test(text))).toEqual([]);
+    // The refusals are the 412 and the 409 the tests provoked; Chromium echoes them to the console.
+    expect(refused).toEqual(['PATCH /api/settings 412', 'POST /api/sync 409']);
+    expect(consoleErrors.filter((text) => !/status of (412|409)/.test(text))).toEqual([]);
   });
 });
