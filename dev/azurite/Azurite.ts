@@ -60,8 +60,9 @@ const EXIT_WITH_PARENT = [
 ].join(' ');
 
 /**
- * Azurite from node_modules, as a child process that exits with its parent, on free loopback ports. Recent storage SDKs send
- * API versions newer than Azurite knows, hence `--skipApiVersionCheck`.
+ * Azurite from node_modules, as a child process that exits with its parent, on free loopback
+ * ports. Recent storage SDKs send API versions newer than Azurite knows, hence
+ * `--skipApiVersionCheck`.
  */
 export class Azurite {
   private constructor(

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../../src/config/ConfigError';
 import { LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/readStorage';
 import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
@@ -51,7 +52,8 @@ export class LocalEnvironment {
         );
       }
     } else if (!isStorageConfigured(env)) {
-      const ports = options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined;
+      const ports =
+        requestedPorts(env) ?? (options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined);
       azurite = await Azurite.start({ inMemory: true, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
       options.write(
@@ -126,6 +128,28 @@ function numberSetting(env: AppSettings, key: string, fallback: number): number 
   if (!Number.isFinite(value) || value < 0)
     throw new ConfigError(key, `expected a number, got "${env[key]}"`);
   return value;
+}
+
+const PortsSchema = z
+  .string()
+  .regex(/^\d{1,5},\d{1,5},\d{1,5}$/)
+  .transform((text) => text.split(',').map(Number))
+  .refine((ports) => ports.every((port) => port > 0 && port < 65536));
+
+/**
+ * `AZURITE_PORTS=blob,queue,table`: Azurite on exactly these ports (a port taken is a start-up
+ * error from Azurite), e.g. to find the same store again after a restart.
+ */
+function requestedPorts(env: AppSettings): AzuritePorts | undefined {
+  if (env.AZURITE_PORTS === undefined || env.AZURITE_PORTS === '') return undefined;
+  const parsed = PortsSchema.safeParse(env.AZURITE_PORTS);
+  if (!parsed.success)
+    throw new ConfigError(
+      'AZURITE_PORTS',
+      `expected three ports "blob,queue,table", got "${env.AZURITE_PORTS}"`,
+    );
+  const [blob, queue, table] = parsed.data;
+  return { blob, queue, table };
 }
 
 async function portOrFree(preferred: number): Promise<number> {
