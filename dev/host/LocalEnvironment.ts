@@ -12,6 +12,8 @@ export type AppSettings = Record<string, string | undefined>;
 
 export interface LocalEnvironmentOptions {
   projectRoot: string;
+  /** The settings, when the caller read them already (`LocalEnvironment.settings`). */
+  env?: AppSettings;
   /** Where the lines saying what was started (and why) go. */
   write: (line: string) => void;
   /**
@@ -36,8 +38,18 @@ export class LocalEnvironment {
     readonly azurite: Azurite | undefined,
   ) {}
 
+  /** `local.settings.json` `Values`, then the environment, as Core Tools reads them. */
+  static settings(projectRoot: string): AppSettings {
+    return { ...localSettings(projectRoot), ...process.env };
+  }
+
+  /** Whether start() would start a store or a tenant of its own for these settings. */
+  static needsStandIns(env: AppSettings): boolean {
+    return !isStorageConfigured(env) || !isGraphConfigured(env);
+  }
+
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
-    const env: AppSettings = { ...localSettings(options.projectRoot), ...process.env };
+    const env: AppSettings = { ...(options.env ?? LocalEnvironment.settings(options.projectRoot)) };
     let azurite: Azurite | undefined;
     if (env.AzureWebJobsStorage === LOCAL_AZURITE_CONNECTION_STRING) {
       // "The local emulator": start one on its usual ports, unless one already listens there.
