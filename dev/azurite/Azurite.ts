@@ -50,12 +50,14 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
 }
 
 /**
- * Runs Azurite's own entry (argv[1], as if started directly) in a process that exits when the
+ * Runs Azurite's own entry (argv[1], as if started directly) in a process that stops when the
  * parent's end of its stdin pipe closes. That happens on every kind of parent exit, `kill -9`
- * included, so no Azurite is left behind holding the ports and the data.
+ * included, so no Azurite is left behind holding the ports and the data. It stops as on SIGTERM,
+ * so data on disk is saved first; the timer ends it should that shutdown hang.
  */
 const EXIT_WITH_PARENT = [
-  "process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();",
+  'const stop = () => { process.kill(process.pid, "SIGTERM"); setTimeout(() => process.exit(0), 3000).unref(); };',
+  "process.stdin.on('end', stop).on('error', stop).resume();",
   'require(process.argv[1]);',
 ].join(' ');
 

@@ -181,7 +181,7 @@ async function sync(
   else {
     note(`Run ${runId} started.`);
     if (!start.run.photoSyncActive)
-      note(photoSyncOffNotice(await services.settings.read(), { inMemory: local.azurite !== undefined }));
+      note(photoSyncOffNotice(await services.settings.read(), { inMemory: local.inMemory }));
   }
   const bar = new SyncProgress(process.stderr);
   progress = bar;
@@ -191,7 +191,7 @@ async function sync(
       ? planRun(start.run, plannerDeps(services, context)).then(() => void (planned = true))
       : Promise.resolve();
   const run = await waitForRun(services, runId, progress, planning, interrupted).finally(() => bar.stop());
-  if (run === 'interrupted') return interrupt(services, runId, planned, local.azurite !== undefined);
+  if (run === 'interrupted') return interrupt(services, runId, planned, local.inMemory);
   await workers.stop();
 
   const failures =

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../src/config/ConfigError';
 import { LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/readStorage';
-import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
+import { Azurite, freePort, type AzuriteOptions, type AzuritePorts } from '../azurite/Azurite';
 import { DemoTenant } from '../demo/DemoTenant';
 import { trustCertificate } from '../simulator/trustCertificate';
 
@@ -21,6 +21,8 @@ export interface LocalEnvironmentOptions {
    * (`npm start`); otherwise any free ports (a one-off run must not compete for them).
    */
   azuriteWellKnownPorts: boolean;
+  /** `npm start -- --data <dir>`; else the LOCAL_DATA_DIR setting; else everything is in memory. */
+  dataDir?: string;
 }
 
 /**
@@ -34,8 +36,10 @@ export class LocalEnvironment {
     readonly env: AppSettings,
     /** Set when no Graph credential or `GRAPH_BASE_URL` was configured. */
     readonly demo: DemoTenant | undefined,
-    /** Set when no storage was configured: everything stored is gone when the process ends. */
+    /** Set when no storage was configured. */
     readonly azurite: Azurite | undefined,
+    /** Everything stored is gone when the process ends: Azurite without a data folder. */
+    readonly inMemory: boolean,
   ) {}
 
   /** `local.settings.json` `Values`, then the environment, as Core Tools reads them. */
@@ -50,13 +54,19 @@ export class LocalEnvironment {
 
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
     const env: AppSettings = { ...(options.env ?? LocalEnvironment.settings(options.projectRoot)) };
+    const dataDir = dataFolder(options.dataDir ?? env.LOCAL_DATA_DIR);
+    const storage: AzuriteOptions =
+      dataDir === undefined
+        ? { inMemory: true }
+        : { inMemory: false, location: dataFolder(join(dataDir, 'azurite')) };
+    const where = dataDir === undefined ? 'in memory' : `data in ${storage.location}`;
     let azurite: Azurite | undefined;
     if (env.AzureWebJobsStorage === LOCAL_AZURITE_CONNECTION_STRING) {
       // "The local emulator": start one on its usual ports, unless one already listens there.
       if (await wellKnownPortsFree()) {
-        azurite = await Azurite.start({ inMemory: true, ports: WELL_KNOWN_PORTS });
+        azurite = await Azurite.start({ ...storage, ports: WELL_KNOWN_PORTS });
         options.write(
-          `Azurite (in memory; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`,
+          `Azurite (${where}; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`,
         );
       } else {
         options.write(
@@ -66,10 +76,10 @@ export class LocalEnvironment {
     } else if (!isStorageConfigured(env)) {
       const ports =
         requestedPorts(env) ?? (options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined);
-      azurite = await Azurite.start({ inMemory: true, ports });
+      azurite = await Azurite.start({ ...storage, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
       options.write(
-        `Azurite (in memory; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
+        `Azurite (${where}; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
       );
     }
     let demo: DemoTenant | undefined;
@@ -80,6 +90,7 @@ export class LocalEnvironment {
           changeRate: numberSetting(env, 'DEMO_CHANGE_RATE', 0.05),
           // A fixed token lets a test or script drive the simulator's /_sim/ control API; it is never printed.
           token: env.DEMO_GRAPH_TOKEN || undefined,
+          stateFile: dataDir === undefined ? undefined : join(dataDir, 'demo-tenant.json'),
         });
       } catch (error) {
         await azurite?.stop();
@@ -97,13 +108,21 @@ export class LocalEnvironment {
           .join(', ')}`,
       );
     }
-    return new LocalEnvironment(env, demo, azurite);
+    return new LocalEnvironment(env, demo, azurite, azurite !== undefined && dataDir === undefined);
   }
 
   async stop(): Promise<void> {
     await this.demo?.stop();
     await this.azurite?.stop();
   }
+}
+
+/** The data folder, made if need be, as an absolute path; undefined for none. */
+function dataFolder(setting: string | undefined): string | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
+  const folder = resolve(setting);
+  mkdirSync(folder, { recursive: true });
+  return folder;
 }
 
 /** Core Tools reads `local.settings.json` `Values` into the environment; empty values count as unset. */

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fetch } from 'undici';
 import { sha256 } from '../helpers/Invariants';
 import { HostProcess, json, portRefused, READY_TIMEOUT_MS, startScript } from '../helpers/HostProcess';
-import type { Run } from '../../src/domain/Run';
 
 /**
  * `npm start` as a user runs it: the built host in its own process, driven only over HTTP — the
@@ -10,7 +8,6 @@ import type { Run } from '../../src/domain/Run';
  */
 
 const USERS = 60;
-const RUN_TIMEOUT_MS = 20_000;
 
 interface UserView {
   id: string;
@@ -39,28 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.stop('SIGKILL');
 });
-
-async function runSync(): Promise<Run> {
-  const started = await host.api('sync', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-  });
-  const { runId } = await json<{ runId: string }>(started, 202);
-  expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  for (;;) {
-    const run = await json<Run>(
-      await fetch(`http://127.0.0.1:${host.port}${started.headers.get('location')}`),
-    );
-    if (run.status !== 'running') {
-      expect(run.status).toBe('completed');
-      return run;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`run ${runId} still running after ${RUN_TIMEOUT_MS} ms: ${JSON.stringify(run)}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-  }
-}
 
 async function users(): Promise<UserView[]> {
   const page = await json<{ users: UserView[]; next: string | null }>(await host.api('users?top=500'));
@@ -134,7 +109,7 @@ test('defaults off: a run syncs every user and sends not one photo request', asy
   });
   await json(await host.sim('counters/reset', { method: 'POST' }));
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run).toMatchObject({ trigger: 'manual', photoSyncActive: false, users: USERS, photos: ZERO });
   const listed = await users();
@@ -156,7 +131,7 @@ test('both settings on: every served photo is the simulator\'s, byte for byte, w
   });
   expect(await json(settings)).toMatchObject({ photoSyncActive: true });
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   const simPhotos = new Map(await Promise.all(ids.map(async (id) => [id, await simPhoto(id)] as const)));
   withPhoto = ids.filter((id) => simPhotos.get(id) !== null);
@@ -204,7 +179,7 @@ test('a changed and a removed photo: only those two change, and their logs say s
   await json(await host.sim(`users/${removed}/photo`, { method: 'POST', body: { action: 'remove' } }));
   const previousRun = (await photoLog(changed))[0].runId;
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run.photos).toEqual({
     ...ZERO,
@@ -252,7 +227,7 @@ test('toggled off: stored photos stay as they are and not one photo request is s
   await json(await host.sim(`users/${bait}/photo`, { method: 'POST', body: { action: 'change' } }));
   await json(await host.sim('counters/reset', { method: 'POST' }));
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run).toMatchObject({ photoSyncActive: false, users: USERS, photos: ZERO });
   expect(await photoRequests()).toBe(0);

@@ -5,10 +5,12 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { freePort } from '../../dev/azurite/Azurite';
+import type { Run } from '../../src/domain/Run';
 
 export const projectRoot = resolve(__dirname, '..', '..');
 export const startScript = join(projectRoot, 'dist', 'dev', 'host', 'start.js');
 export const READY_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = 20_000;
 
 export interface HostProcessOptions {
   users: number;
@@ -86,6 +88,29 @@ export class HostProcess {
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       dispatcher: this.simAgent,
     });
+  }
+
+  /** `POST /api/sync`, then the run followed at its `Location` until it has completed. */
+  async runSync(): Promise<Run> {
+    const started = await this.api('sync', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    const { runId } = await json<{ runId: string }>(started, 202);
+    const location = started.headers.get('location');
+    if (location !== `/api/runs/${runId}`) throw new Error(`run ${runId} started with Location ${location}`);
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    for (;;) {
+      const run = await json<Run>(await fetch(`http://127.0.0.1:${this.port}${location}`));
+      if (run.status !== 'running') {
+        if (run.status !== 'completed')
+          throw new Error(`run ${runId} ended ${run.status}: ${JSON.stringify(run)}`);
+        return run;
+      }
+      if (Date.now() > deadline)
+        throw new Error(`run ${runId} still running after ${RUN_TIMEOUT_MS} ms: ${JSON.stringify(run)}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+    }
   }
 
   async stop(signal: NodeJS.Signals): Promise<HostExit> {
