@@ -72,7 +72,8 @@ export async function syncThroughHost(
     });
     terminal.note('--photos: userPhotos and syncUserPhotos are on.');
   }
-  const start = await api('/api/sync', z.union([StartedSchema, BusySchema]), {
+  // The busy answer first: it has a runId too, so the started shape alone would match it.
+  const start = await api('/api/sync', z.union([BusySchema, StartedSchema]), {
     method: 'POST',
     headers: JSON_CONTENT,
   });

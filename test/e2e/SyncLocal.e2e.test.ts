@@ -83,3 +83,26 @@ test(
   },
   READY_TIMEOUT_MS + 30_000,
 );
+
+test('beside a host with a run in progress, sync follows that run to its end instead of starting another', async () => {
+  if (host === undefined) throw new Error('needs the host of the test before');
+  const { users } = await json<{ users: Array<{ id: string }> }>(await host.api('users?top=1'));
+  // One photo request held back keeps the host's run in progress while the CLI starts.
+  await json(await host.sim('faults', { method: 'POST', body: { stallMs: 8_000, stallFor: [users[0].id] } }));
+  const started = await json<{ runId: string }>(
+    await host.api('sync', { method: 'POST', headers: { 'Content-Type': 'application/json' } }),
+    202,
+  );
+
+  const result = await runCli(['--json'], unconfigured(host.port));
+
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain(`Run ${started.runId} is in progress in the host: following it`);
+  expect(JSON.parse(lastLine(result.stdout))).toMatchObject({
+    runId: started.runId,
+    status: 'completed',
+    users: HOST_USERS,
+  });
+  const { runs } = await json<{ runs: Array<{ runId: string }> }>(await host.api('runs'));
+  expect(runs).toHaveLength(2);
+}, 60_000);
