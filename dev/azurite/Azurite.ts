@@ -50,8 +50,21 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
 }
 
 /**
- * Azurite from node_modules, as a child process on free loopback ports. Recent storage SDKs send
- * API versions newer than Azurite knows, hence `--skipApiVersionCheck`.
+ * Runs Azurite's own entry (argv[1], as if started directly) in a process that stops when the
+ * parent's end of its stdin pipe closes. That happens on every kind of parent exit, `kill -9`
+ * included, so no Azurite is left behind holding the ports and the data. It stops as on SIGTERM,
+ * so data on disk is saved first; the timer ends it should that shutdown hang.
+ */
+const EXIT_WITH_PARENT = [
+  'const stop = () => { process.kill(process.pid, "SIGTERM"); setTimeout(() => process.exit(0), 3000).unref(); };',
+  "process.stdin.on('end', stop).on('error', stop).resume();",
+  'require(process.argv[1]);',
+].join(' ');
+
+/**
+ * Azurite from node_modules, as a child process that exits with its parent, on free loopback
+ * ports. Recent storage SDKs send API versions newer than Azurite knows, hence
+ * `--skipApiVersionCheck`.
  */
 export class Azurite {
   private constructor(
@@ -67,9 +80,11 @@ export class Azurite {
       queue: await freePort(),
       table: await freePort(),
     };
+    const inMemory = options.inMemory ?? true;
     const settled = {
-      inMemory: options.inMemory ?? true,
-      location: options.location ?? mkdtempSync(join(tmpdir(), 'azurite-')),
+      inMemory,
+      // In memory Azurite writes nothing, so it gets no folder: an empty one would be left behind.
+      location: options.location ?? (inMemory ? '' : mkdtempSync(join(tmpdir(), 'azurite-'))),
     };
     const azurite = new Azurite(undefined, ports, azuriteConnectionString(ports), settled);
     await azurite.launch();
@@ -78,6 +93,8 @@ export class Azurite {
 
   private async launch(): Promise<void> {
     const args = [
+      '-e',
+      EXIT_WITH_PARENT,
       require.resolve('azurite/dist/src/azurite.js'),
       '--silent',
       '--skipApiVersionCheck',
@@ -97,10 +114,9 @@ export class Azurite {
       String(this.ports.table),
       ...(this.options.inMemory ? ['--inMemoryPersistence'] : ['--location', this.options.location]),
     ];
-    // Azurite writes nothing in memory mode; its working folder is a scratch one all the same.
     const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: this.options.location,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: this.options.inMemory ? tmpdir() : this.options.location,
     });
     this.process = child;
     await new Promise<void>((resolve, reject) => {

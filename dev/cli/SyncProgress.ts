@@ -36,7 +36,12 @@ function describe(run: Run): ProgressPayload & { value: number; total: number } 
 export class SyncProgress {
   private readonly bars: MultiBar | undefined;
   private bar: SingleBar | undefined;
-  private plain = { label: '', at: 0 };
+  private plain: { label: string; at: number; printed: string; unprinted: string | undefined } = {
+    label: '',
+    at: 0,
+    printed: '',
+    unprinted: undefined,
+  };
 
   constructor(private readonly stream: NodeJS.WriteStream) {
     this.bars = stream.isTTY ? new MultiBar({ stream, format: formatLine, barsize: 30 }) : undefined;
@@ -54,15 +59,18 @@ export class SyncProgress {
       }
       return;
     }
+    const line = `${state.label}: ${state.detail}`;
     const now = Date.now();
-    if (
-      state.label !== this.plain.label ||
-      now - this.plain.at >= PLAIN_LINE_INTERVAL_MS ||
-      run.status !== 'running'
-    ) {
-      this.plain = { label: state.label, at: now };
-      this.stream.write(`${state.label}: ${state.detail}\n`);
+    if (state.label !== this.plain.label) {
+      // The last count of the step that ended, which the interval may have held back: otherwise a
+      // listing faster than the interval only ever shows its first "0 users listed".
+      if (this.plain.unprinted !== undefined) this.stream.write(`${this.plain.unprinted}\n`);
+    } else if (now - this.plain.at < PLAIN_LINE_INTERVAL_MS && run.status === 'running') {
+      this.plain.unprinted = line === this.plain.printed ? undefined : line;
+      return;
     }
+    this.plain = { label: state.label, at: now, printed: line, unprinted: undefined };
+    this.stream.write(`${line}\n`);
   }
 
   log(line: string): void {

@@ -8,33 +8,43 @@ export interface FailureGroup {
   examples: string[];
 }
 
+/** One user whose photo the run failed. */
+export interface FailedUser {
+  code: string;
+  message: string;
+  name: string;
+}
+
 const EXAMPLES_PER_CODE = 3;
 const PAGE_SIZE = 500;
 
-/**
- * The run's failed users grouped by error code, most frequent first: the same records
- * `GET /api/users?result=failed` lists, narrowed to those this run checked last.
- */
-export async function failedUsersOfRun(identities: IdentityStore, runId: string): Promise<FailureGroup[]> {
+/** A run's failed users grouped by error code, most frequent first. */
+export async function failedUsersOfRun(failed: AsyncIterable<FailedUser>): Promise<FailureGroup[]> {
   const groups = new Map<string, FailureGroup>();
+  for await (const user of failed) {
+    const group = groups.get(user.code) ?? { code: user.code, users: 0, message: user.message, examples: [] };
+    group.users += 1;
+    if (group.examples.length < EXAMPLES_PER_CODE) group.examples.push(user.name);
+    groups.set(user.code, group);
+  }
+  return [...groups.values()].sort((a, b) => b.users - a.users || a.code.localeCompare(b.code));
+}
+
+/**
+ * The same records `GET /api/users?result=failed` lists, read from the store and narrowed to those
+ * this run checked last.
+ */
+export async function* storedFailures(identities: IdentityStore, runId: string): AsyncIterable<FailedUser> {
   let next: string | undefined;
   do {
     const page = await identities.list({ top: PAGE_SIZE, result: 'failed', next });
-    for (const user of page.users) {
-      if (user.lastRunId !== runId) continue;
-      const code = user.lastErrorCode || 'unknown';
-      const group = groups.get(code) ?? {
-        code,
-        users: 0,
-        message: user.lastErrorMessage ?? '',
-        examples: [],
-      };
-      group.users += 1;
-      if (group.examples.length < EXAMPLES_PER_CODE)
-        group.examples.push(user.userPrincipalName || user.rowKey);
-      groups.set(code, group);
-    }
+    for (const user of page.users)
+      if (user.lastRunId === runId)
+        yield {
+          code: user.lastErrorCode || 'unknown',
+          message: user.lastErrorMessage ?? '',
+          name: user.userPrincipalName || user.rowKey,
+        };
     next = page.next ?? undefined;
   } while (next !== undefined);
-  return [...groups.values()].sort((a, b) => b.users - a.users || a.code.localeCompare(b.code));
 }

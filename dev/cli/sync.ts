@@ -1,12 +1,15 @@
 /**
  * `npm run sync`: one whole run, to its end, against the configured stores, with a progress bar
  * and a summary. The app's own planner opens and plans the run here, and its own queue functions
- * work through the photo jobs in this process, as a Functions host would.
+ * work through the photo jobs in this process, as a Functions host would. Where it would start a
+ * store or a demo tenant of its own while `npm start` runs here, the run is that host's instead
+ * (syncThroughHost).
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { InvocationContext, type LogHandler, type LogLevel } from '@azure/functions';
 import { createServices, useServices, type AppServices } from '../../src/app/AppServices';
 import { describeConfig, loadConfig } from '../../src/config/AppConfig';
@@ -19,30 +22,37 @@ import { SyncLog } from '../../src/sync/SyncLog';
 import { loadFunctions, type RegisteredFunction } from '../host/FunctionRegistry';
 import { readQueueSettings } from '../host/HostSettings';
 import { LocalEnvironment } from '../host/LocalEnvironment';
-import { failedUsersOfRun } from './failedUsersOfRun';
+import { failedUsersOfRun, storedFailures } from './failedUsersOfRun';
 import { QueueWorkers } from './QueueWorkers';
 import { formatRunSummary } from './formatRunSummary';
 import { runJson } from './runJson';
 import { SyncProgress } from './SyncProgress';
+import { findRunningHost } from './findRunningHost';
+import { photoSyncOffNotice } from './photoSyncOffNotice';
+import { syncThroughHost, type HostSyncOptions } from './syncThroughHost';
 
 const projectRoot = resolve(__dirname, '..', '..', '..');
 const POLL_MS = 250;
+/** The host's PORT when none is set (src/config/AppConfig.ts). */
+const DEFAULT_PORT = 7071;
 
-const USAGE = `Usage: npm run sync -- [--json] [--verbose]   (or: node dist/dev/cli/sync.js [--json] [--verbose])
+const USAGE = `Usage: npm run sync -- [--photos] [--json] [--verbose]   (or: node dist/dev/cli/sync.js ...)
 
 Runs one whole photo sync, to its end, against the configured stores (local.settings.json
 Values, then the environment). Without storage configured it uses Azurite in memory, without a
-Graph credential or GRAPH_BASE_URL the demo tenant, as npm start does.
+Graph credential or GRAPH_BASE_URL the demo tenant, as npm start does. Where it would start
+either and npm start runs on this machine (on PORT, 7071 by default), the run is that host's,
+through its HTTP API: its storage, its demo tenant; a run in progress there is followed.
 
+  --photos     turn userPhotos and syncUserPhotos on first (both start off on a fresh store)
   --json       print the run as GET /api/runs/{runId} returns it, as the last line of stdout
-  --verbose    print every function log line (stderr)
+  --verbose    print every function log line (stderr; not through a running host)
   -h, --help   print this help
 
 Exit code: 0 when the run completed, 1 when it failed or could not run, 2 for a usage error,
 130 when Ctrl-C interrupted it.`;
 
-interface SyncOptions {
-  json: boolean;
+interface SyncOptions extends HostSyncOptions {
   verbose: boolean;
 }
 
@@ -115,20 +125,6 @@ async function interrupt(
   return 130;
 }
 
-async function photoSyncOffNotice(services: AppServices, inMemory: boolean): Promise<string> {
-  const settings = await services.settings.read();
-  return [
-    `photo sync is off: set userPhotos and syncUserPhotos to true to sync photos (now userPhotos=${settings.userPhotos}, syncUserPhotos=${settings.syncUserPhotos}),`,
-    `  e.g. curl -X PATCH <host>/api/settings -H 'Content-Type: application/json' -d '{"userPhotos":true,"syncUserPhotos":true}' on a host using the same storage.`,
-    inMemory
-      ? "  This run's storage is in memory and starts with both off: set AzureWebJobsStorage to keep settings between runs."
-      : undefined,
-    '  This run syncs core attributes only.',
-  ]
-    .filter((line): line is string => line !== undefined)
-    .join('\n');
-}
-
 async function sync(
   local: LocalEnvironment,
   options: SyncOptions,
@@ -164,6 +160,14 @@ async function sync(
     settings: readQueueSettings(projectRoot),
     logHandler,
   });
+  if (options.photos) {
+    await services.settings.update(
+      { userPhotos: true, syncUserPhotos: true },
+      undefined,
+      'npm run sync --photos',
+    );
+    note('--photos: userPhotos and syncUserPhotos are on.');
+  }
   const start = await startRun('manual', {
     settings: services.settings,
     runs: services.runs,
@@ -176,7 +180,8 @@ async function sync(
     note(`Run ${runId} is in progress, started elsewhere: following it instead of starting another.`);
   else {
     note(`Run ${runId} started.`);
-    if (!start.run.photoSyncActive) note(await photoSyncOffNotice(services, local.azurite !== undefined));
+    if (!start.run.photoSyncActive)
+      note(photoSyncOffNotice(await services.settings.read(), { inMemory: local.inMemory }));
   }
   const bar = new SyncProgress(process.stderr);
   progress = bar;
@@ -186,10 +191,11 @@ async function sync(
       ? planRun(start.run, plannerDeps(services, context)).then(() => void (planned = true))
       : Promise.resolve();
   const run = await waitForRun(services, runId, progress, planning, interrupted).finally(() => bar.stop());
-  if (run === 'interrupted') return interrupt(services, runId, planned, local.azurite !== undefined);
+  if (run === 'interrupted') return interrupt(services, runId, planned, local.inMemory);
   await workers.stop();
 
-  const failures = run.photos.failed > 0 ? await failedUsersOfRun(services.identities, run.runId) : [];
+  const failures =
+    run.photos.failed > 0 ? await failedUsersOfRun(storedFailures(services.identities, run.runId)) : [];
   out('');
   for (const line of formatRunSummary(run, failures)) out(line);
   if (options.json) out(await runJson(functions, run.runId, logHandler('runs')));
@@ -204,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', short: 'v', default: false },
+        photos: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -213,7 +220,7 @@ async function main(argv: string[]): Promise<number> {
       out(USAGE);
       return 0;
     }
-    options = { json: values.json, verbose: values.verbose };
+    options = { json: values.json, verbose: values.verbose, photos: values.photos };
   } catch (error) {
     note(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
@@ -222,7 +229,13 @@ async function main(argv: string[]): Promise<number> {
   // A second Ctrl-C gets Node's default: the process ends at once.
   const interruption = new AbortController();
   process.once('SIGINT', () => interruption.abort());
-  const local = await LocalEnvironment.start({ projectRoot, write: note, azuriteWellKnownPorts: false });
+  const env = LocalEnvironment.settings(projectRoot);
+  // A store or tenant of its own would not be the running npm start's: that host does the run.
+  if (LocalEnvironment.needsStandIns(env)) {
+    const hostUrl = await findRunningHost(portSetting(env));
+    if (hostUrl !== undefined) return syncThroughHost(hostUrl, options, interruption.signal, { out, note });
+  }
+  const local = await LocalEnvironment.start({ projectRoot, env, write: note, azuriteWellKnownPorts: false });
   try {
     return await sync(local, options, interruption.signal);
   } finally {
@@ -230,6 +243,17 @@ async function main(argv: string[]): Promise<number> {
     // Ctrl-C or a failure, Graph calls still in flight would hold a graceful stop of it up.
     await local.azurite?.stop();
   }
+}
+
+/** PORT as the host reads it; a malformed one is reported by the configuration, later. */
+function portSetting(env: Record<string, string | undefined>): number {
+  return z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .catch(DEFAULT_PORT)
+    .parse(env.PORT || DEFAULT_PORT);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
 import { GraphSimulator } from '../simulator/GraphSimulator';
 import { SimulatedTenant } from '../simulator/SimulatedTenant';
 
@@ -8,18 +10,25 @@ export interface DemoTenantOptions {
   port?: number;
   /** The simulator's bearer token (Graph and /_sim/ control API); random when absent. */
   token?: string;
+  /**
+   * Where the run count is kept between starts (`npm start -- --data`): the tenant starts with the
+   * changes of the runs before, so photos a kept store holds do not change back.
+   */
+  stateFile?: string;
 }
+
+const DemoStateSchema = z.object({ runs: z.number().int().min(0) });
 
 /**
  * A Graph simulator with generated users and real photos, for `npm start` without a tenant.
  * Deterministic: the same users and photos every start; changes follow the run count.
  */
 export class DemoTenant {
-  private runs = 0;
-
   private constructor(
     readonly sim: GraphSimulator,
+    private runs: number,
     private readonly changeRate: number,
+    private readonly stateFile: string | undefined,
     /** The demo's groups by name, for `photoGroupId` / `photoExcludeGroupId`. */
     readonly groups: Record<string, string>,
   ) {}
@@ -27,9 +36,16 @@ export class DemoTenant {
   static async start(options: DemoTenantOptions): Promise<DemoTenant> {
     const tenant = new SimulatedTenant({ userCount: options.users, seed: 2026 });
     const groups = addDemoGroups(tenant);
+    const runs =
+      options.stateFile !== undefined && existsSync(options.stateFile)
+        ? DemoStateSchema.parse(JSON.parse(readFileSync(options.stateFile, 'utf8'))).runs
+        : 0;
+    for (let run = 1; run <= runs; run++) changeFor(tenant, run, options.changeRate);
     return new DemoTenant(
       await GraphSimulator.start({ tenant, port: options.port, token: options.token }),
+      runs,
       options.changeRate,
+      options.stateFile,
       groups,
     );
   }
@@ -37,13 +53,18 @@ export class DemoTenant {
   /** Called when a run starts: from the second run on, some photos change, some are re-uploaded. */
   onRunStarted(): void {
     this.runs += 1;
-    if (this.runs > 1 && this.changeRate > 0)
-      this.sim.tenant.mutate({ changed: this.changeRate, seed: this.runs });
+    changeFor(this.sim.tenant, this.runs, this.changeRate);
+    if (this.stateFile !== undefined) writeFileSync(this.stateFile, JSON.stringify({ runs: this.runs }));
   }
 
   async stop(): Promise<void> {
     await this.sim.stop();
   }
+}
+
+/** The same changes for the same run, on every start: the seed is the run's number. */
+function changeFor(tenant: SimulatedTenant, run: number, changeRate: number): void {
+  if (run > 1 && changeRate > 0) tenant.mutate({ changed: changeRate, seed: run });
 }
 
 /**

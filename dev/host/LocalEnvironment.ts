@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../../src/config/ConfigError';
 import { LOCAL_AZURITE_CONNECTION_STRING } from '../../src/config/readStorage';
-import { Azurite, freePort, type AzuritePorts } from '../azurite/Azurite';
+import { Azurite, freePort, type AzuriteOptions, type AzuritePorts } from '../azurite/Azurite';
 import { DemoTenant } from '../demo/DemoTenant';
 import { trustCertificate } from '../simulator/trustCertificate';
 
@@ -11,6 +12,8 @@ export type AppSettings = Record<string, string | undefined>;
 
 export interface LocalEnvironmentOptions {
   projectRoot: string;
+  /** The settings, when the caller read them already (`LocalEnvironment.settings`). */
+  env?: AppSettings;
   /** Where the lines saying what was started (and why) go. */
   write: (line: string) => void;
   /**
@@ -18,6 +21,8 @@ export interface LocalEnvironmentOptions {
    * (`npm start`); otherwise any free ports (a one-off run must not compete for them).
    */
   azuriteWellKnownPorts: boolean;
+  /** `npm start -- --data <dir>`; else the LOCAL_DATA_DIR setting; else everything is in memory. */
+  dataDir?: string;
 }
 
 /**
@@ -31,19 +36,37 @@ export class LocalEnvironment {
     readonly env: AppSettings,
     /** Set when no Graph credential or `GRAPH_BASE_URL` was configured. */
     readonly demo: DemoTenant | undefined,
-    /** Set when no storage was configured: everything stored is gone when the process ends. */
+    /** Set when no storage was configured. */
     readonly azurite: Azurite | undefined,
+    /** Everything stored is gone when the process ends: Azurite without a data folder. */
+    readonly inMemory: boolean,
   ) {}
 
+  /** `local.settings.json` `Values`, then the environment, as Core Tools reads them. */
+  static settings(projectRoot: string): AppSettings {
+    return { ...localSettings(projectRoot), ...process.env };
+  }
+
+  /** Whether start() would start a store or a tenant of its own for these settings. */
+  static needsStandIns(env: AppSettings): boolean {
+    return !isStorageConfigured(env) || !isGraphConfigured(env);
+  }
+
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
-    const env: AppSettings = { ...localSettings(options.projectRoot), ...process.env };
+    const env: AppSettings = { ...(options.env ?? LocalEnvironment.settings(options.projectRoot)) };
+    const dataDir = dataFolder(options.dataDir ?? env.LOCAL_DATA_DIR);
+    const storage: AzuriteOptions =
+      dataDir === undefined
+        ? { inMemory: true }
+        : { inMemory: false, location: dataFolder(join(dataDir, 'azurite')) };
+    const where = dataDir === undefined ? 'in memory' : `data in ${storage.location}`;
     let azurite: Azurite | undefined;
     if (env.AzureWebJobsStorage === LOCAL_AZURITE_CONNECTION_STRING) {
       // "The local emulator": start one on its usual ports, unless one already listens there.
       if (await wellKnownPortsFree()) {
-        azurite = await Azurite.start({ inMemory: true, ports: WELL_KNOWN_PORTS });
+        azurite = await Azurite.start({ ...storage, ports: WELL_KNOWN_PORTS });
         options.write(
-          `Azurite (in memory; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`,
+          `Azurite (${where}; AzureWebJobsStorage=${LOCAL_AZURITE_CONNECTION_STRING}): blob 10000, queue 10001, table 10002`,
         );
       } else {
         options.write(
@@ -51,11 +74,12 @@ export class LocalEnvironment {
         );
       }
     } else if (!isStorageConfigured(env)) {
-      const ports = options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined;
-      azurite = await Azurite.start({ inMemory: true, ports });
+      const ports =
+        requestedPorts(env) ?? (options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined);
+      azurite = await Azurite.start({ ...storage, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
       options.write(
-        `Azurite (in memory; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
+        `Azurite (${where}; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
       );
     }
     let demo: DemoTenant | undefined;
@@ -66,6 +90,7 @@ export class LocalEnvironment {
           changeRate: numberSetting(env, 'DEMO_CHANGE_RATE', 0.05),
           // A fixed token lets a test or script drive the simulator's /_sim/ control API; it is never printed.
           token: env.DEMO_GRAPH_TOKEN || undefined,
+          stateFile: dataDir === undefined ? undefined : join(dataDir, 'demo-tenant.json'),
         });
       } catch (error) {
         await azurite?.stop();
@@ -83,13 +108,21 @@ export class LocalEnvironment {
           .join(', ')}`,
       );
     }
-    return new LocalEnvironment(env, demo, azurite);
+    return new LocalEnvironment(env, demo, azurite, azurite !== undefined && dataDir === undefined);
   }
 
   async stop(): Promise<void> {
     await this.demo?.stop();
     await this.azurite?.stop();
   }
+}
+
+/** The data folder, made if need be, as an absolute path; undefined for none. */
+function dataFolder(setting: string | undefined): string | undefined {
+  if (setting === undefined || setting.trim() === '') return undefined;
+  const folder = resolve(setting);
+  mkdirSync(folder, { recursive: true });
+  return folder;
 }
 
 /** Core Tools reads `local.settings.json` `Values` into the environment; empty values count as unset. */
@@ -126,6 +159,28 @@ function numberSetting(env: AppSettings, key: string, fallback: number): number 
   if (!Number.isFinite(value) || value < 0)
     throw new ConfigError(key, `expected a number, got "${env[key]}"`);
   return value;
+}
+
+const PortsSchema = z
+  .string()
+  .regex(/^\d{1,5},\d{1,5},\d{1,5}$/)
+  .transform((text) => text.split(',').map(Number))
+  .refine((ports) => ports.every((port) => port > 0 && port < 65536));
+
+/**
+ * `AZURITE_PORTS=blob,queue,table`: Azurite on exactly these ports (a port taken is a start-up
+ * error from Azurite), e.g. to find the same store again after a restart.
+ */
+function requestedPorts(env: AppSettings): AzuritePorts | undefined {
+  if (env.AZURITE_PORTS === undefined || env.AZURITE_PORTS === '') return undefined;
+  const parsed = PortsSchema.safeParse(env.AZURITE_PORTS);
+  if (!parsed.success)
+    throw new ConfigError(
+      'AZURITE_PORTS',
+      `expected three ports "blob,queue,table", got "${env.AZURITE_PORTS}"`,
+    );
+  const [blob, queue, table] = parsed.data;
+  return { blob, queue, table };
 }
 
 async function portOrFree(preferred: number): Promise<number> {

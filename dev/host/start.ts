@@ -1,9 +1,11 @@
 /**
  * `npm start`: the app on this machine without Azure Functions Core Tools. Starts Azurite (in
- * memory) unless storage is configured, a demo tenant unless a Graph credential or GRAPH_BASE_URL
- * is, then the app's own functions. Ctrl-C stops everything.
+ * memory, or on disk with `--data <dir>` / LOCAL_DATA_DIR) unless storage is configured, a demo
+ * tenant unless a Graph credential or GRAPH_BASE_URL is, then the app's own functions. Ctrl-C
+ * stops everything; Azurite ends with this process however it ends (dev/azurite/Azurite.ts).
  */
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { describeConfig, loadConfig, type AppConfig } from '../../src/config/AppConfig';
 import { ConfigError } from '../../src/config/ConfigError';
 import { createServices, useServices } from '../../src/app/AppServices';
@@ -12,11 +14,23 @@ import { LocalHost } from './LocalHost';
 
 const projectRoot = resolve(__dirname, '..', '..', '..');
 
-async function main(): Promise<void> {
+const USAGE = `Usage: npm start -- [--data <dir>]
+
+  --data <dir>   keep Azurite's data and the demo tenant's state in <dir> between starts
+                 (default: the LOCAL_DATA_DIR setting; without either, everything is in memory)`;
+
+async function main(argv: string[]): Promise<void> {
   const write = (line: string): void => void process.stdout.write(`${line}\n`);
   const stops: Array<() => Promise<void>> = [];
 
-  const local = await LocalEnvironment.start({ projectRoot, write, azuriteWellKnownPorts: true });
+  let dataDir: string | undefined;
+  try {
+    dataDir = parseArgs({ args: argv, options: { data: { type: 'string' } }, strict: true }).values.data;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const local = await LocalEnvironment.start({ projectRoot, write, azuriteWellKnownPorts: true, dataDir });
   stops.push(() => local.stop());
   const { env, demo } = local;
 
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(
     `${error instanceof ConfigError ? error.message : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`}\n`,
   );

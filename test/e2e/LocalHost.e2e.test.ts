@@ -1,23 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
-import { Agent, fetch, type RequestInit, type Response } from 'undici';
-import { freePort } from '../../dev/azurite/Azurite';
 import { sha256 } from '../helpers/Invariants';
-import type { Run } from '../../src/domain/Run';
+import { HostProcess, json, portRefused, READY_TIMEOUT_MS, startScript } from '../helpers/HostProcess';
 
 /**
  * `npm start` as a user runs it: the built host in its own process, driven only over HTTP — the
  * app's API on one side, the demo simulator's /_sim/ control API on the other.
  */
 
-const projectRoot = resolve(__dirname, '..', '..');
-const startScript = join(projectRoot, 'dist', 'dev', 'host', 'start.js');
 const USERS = 60;
-const READY_TIMEOUT_MS = 30_000;
-const RUN_TIMEOUT_MS = 20_000;
 
 interface UserView {
   id: string;
@@ -33,103 +23,6 @@ interface PhotoEvent {
   error: unknown;
 }
 
-class HostProcess {
-  output = '';
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-    readonly token: string,
-    // The simulator's certificate is made at start-up and only the host trusts it; this test talks
-    // to that loopback control API without verifying it.
-    private readonly simAgent = new Agent({ connect: { rejectUnauthorized: false } }),
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolveExit) =>
-      child.once('exit', (code, signal) => resolveExit({ code, signal })),
-    );
-  }
-
-  static async start(): Promise<HostProcess> {
-    const port = await freePort();
-    const token = randomBytes(24).toString('base64url');
-    // Empty values override a developer's local.settings.json: this test wants Azurite and the demo tenant.
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      DEMO_USERS: String(USERS),
-      DEMO_CHANGE_RATE: '0',
-      DEMO_GRAPH_TOKEN: token,
-      // Far from any test run, so the timer cannot add a run of its own.
-      PHOTO_SYNC_SCHEDULE: '0 0 0 1 1 *',
-      AzureWebJobsStorage: '',
-      AzureWebJobsStorage__accountName: '',
-      AzureWebJobsStorage__blobServiceUri: '',
-      GRAPH_BASE_URL: '',
-      GRAPH_ACCESS_TOKEN: '',
-      AZURE_CLIENT_ID: '',
-      AZURE_CLIENT_SECRET: '',
-      AZURE_CLIENT_CERTIFICATE_PATH: '',
-    };
-    const child = spawn(process.execPath, [startScript], {
-      cwd: projectRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const host = new HostProcess(child, port, token);
-    await host.waitFor('Ready.', READY_TIMEOUT_MS);
-    return host;
-  }
-
-  get simOrigin(): string {
-    const match = /Graph simulator at (https:\/\/\S+)/.exec(this.output);
-    if (match === null) throw new Error(`the banner names no simulator:\n${this.output}`);
-    return new URL(match[1]).origin;
-  }
-
-  get azuritePorts(): number[] {
-    const match = /Azurite \(in memory[^)]*\): blob (\d+), queue (\d+), table (\d+)/.exec(this.output);
-    if (match === null) throw new Error(`the banner names no Azurite:\n${this.output}`);
-    return [Number(match[1]), Number(match[2]), Number(match[3])];
-  }
-
-  api(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`http://127.0.0.1:${this.port}/api/${path}`, init);
-  }
-
-  sim(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
-    return fetch(`${this.simOrigin}/_sim/${path}`, {
-      method: init.method ?? 'GET',
-      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      dispatcher: this.simAgent,
-    });
-  }
-
-  async stop(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const timeout = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timeout);
-      if (!this.simAgent.closed) await this.simAgent.close();
-    }
-  }
-
-  private async waitFor(text: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes(text)) {
-      if (this.child.exitCode !== null)
-        throw new Error(`the host exited (${this.child.exitCode}) before "${text}":\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${this.output}`);
-      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-    }
-  }
-}
-
 let host: HostProcess;
 
 beforeAll(async () => {
@@ -137,41 +30,12 @@ beforeAll(async () => {
     throw new Error(
       `${startScript} does not exist: run \`npm run build\` first (\`npm test\` builds before it runs jest).`,
     );
-  host = await HostProcess.start();
+  host = await HostProcess.start({ users: USERS });
 }, READY_TIMEOUT_MS + 5_000);
 
 afterAll(async () => {
   await host?.stop('SIGKILL');
 });
-
-async function json<T>(response: Response, status = 200): Promise<T> {
-  const text = await response.text();
-  if (response.status !== status)
-    throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-async function runSync(): Promise<Run> {
-  const started = await host.api('sync', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-  });
-  const { runId } = await json<{ runId: string }>(started, 202);
-  expect(started.headers.get('location')).toBe(`/api/runs/${runId}`);
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  for (;;) {
-    const run = await json<Run>(
-      await fetch(`http://127.0.0.1:${host.port}${started.headers.get('location')}`),
-    );
-    if (run.status !== 'running') {
-      expect(run.status).toBe('completed');
-      return run;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`run ${runId} still running after ${RUN_TIMEOUT_MS} ms: ${JSON.stringify(run)}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-  }
-}
 
 async function users(): Promise<UserView[]> {
   const page = await json<{ users: UserView[]; next: string | null }>(await host.api('users?top=500'));
@@ -245,7 +109,7 @@ test('defaults off: a run syncs every user and sends not one photo request', asy
   });
   await json(await host.sim('counters/reset', { method: 'POST' }));
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run).toMatchObject({ trigger: 'manual', photoSyncActive: false, users: USERS, photos: ZERO });
   const listed = await users();
@@ -267,7 +131,7 @@ test('both settings on: every served photo is the simulator\'s, byte for byte, w
   });
   expect(await json(settings)).toMatchObject({ photoSyncActive: true });
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   const simPhotos = new Map(await Promise.all(ids.map(async (id) => [id, await simPhoto(id)] as const)));
   withPhoto = ids.filter((id) => simPhotos.get(id) !== null);
@@ -315,7 +179,7 @@ test('a changed and a removed photo: only those two change, and their logs say s
   await json(await host.sim(`users/${removed}/photo`, { method: 'POST', body: { action: 'remove' } }));
   const previousRun = (await photoLog(changed))[0].runId;
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run.photos).toEqual({
     ...ZERO,
@@ -363,7 +227,7 @@ test('toggled off: stored photos stay as they are and not one photo request is s
   await json(await host.sim(`users/${bait}/photo`, { method: 'POST', body: { action: 'change' } }));
   await json(await host.sim('counters/reset', { method: 'POST' }));
 
-  const run = await runSync();
+  const run = await host.runSync();
 
   expect(run).toMatchObject({ photoSyncActive: false, users: USERS, photos: ZERO });
   expect(await photoRequests()).toBe(0);
@@ -383,14 +247,7 @@ test('SIGINT stops the host cleanly: exit code 0, "Stopped.", Azurite gone, no t
   expect(host.output).toContain('Stopped.');
   expect(host.output).not.toContain(host.token);
   for (const port of azuritePorts) {
-    const refused = await new Promise<boolean>((resolveConnect) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolveConnect(false);
-      });
-      socket.once('error', () => resolveConnect(true));
-    });
+    const refused = await portRefused(port);
     expect({ port, refused }).toEqual({ port, refused: true });
   }
 });

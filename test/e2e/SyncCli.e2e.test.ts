@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cliScript, lastLine, runCli, type CliResult } from '../helpers/SyncCliProcess';
 import { TestEnvironment } from '../helpers/TestEnvironment';
 import { runsHandler } from '../../src/functions/runs';
 import type { Run } from '../../src/domain/Run';
@@ -11,18 +11,10 @@ import type { Run } from '../../src/domain/Run';
  * and Graph simulator (configured through the environment, as a real tenant would be).
  */
 
-const projectRoot = resolve(__dirname, '..', '..');
-const cliScript = join(projectRoot, 'dist', 'dev', 'cli', 'sync.js');
 const USERS = 30;
 
 let t: TestEnvironment;
 let scratch: string;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 beforeAll(async () => {
   if (!existsSync(cliScript))
@@ -43,8 +35,8 @@ afterEach(() => {
   t.sim.resetFaults();
 });
 
-function runCli(args: string[]): Promise<CliResult> {
-  const env = {
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(args, {
     ...process.env,
     ...t.env,
     // The simulator's self-signed certificate, trusted the way any Node process can be told to.
@@ -52,26 +44,7 @@ function runCli(args: string[]): Promise<CliResult> {
     AZURE_CLIENT_ID: '',
     AZURE_CLIENT_SECRET: '',
     AZURE_CLIENT_CERTIFICATE_PATH: '',
-  };
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [cliScript, ...args], {
-      cwd: projectRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
   });
-}
-
-/** The last line of stdout, which must end with it: nothing, not even a blank line, may follow. */
-function lastLine(stdout: string): string {
-  expect(stdout.endsWith('\n')).toBe(true);
-  return stdout.slice(0, -1).split('\n').at(-1) ?? '';
 }
 
 async function runAsApiReturnsIt(runId: string): Promise<string> {
@@ -86,10 +59,10 @@ function photoRequests(): number {
 }
 
 test('--help prints the usage and exits 0; an unknown option exits 2', async () => {
-  const help = await runCli(['--help']);
+  const help = await cli(['--help']);
   expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--json') });
 
-  const wrong = await runCli(['--jsn']);
+  const wrong = await cli(['--jsn']);
   expect(wrong.code).toBe(2);
   expect(wrong.stderr).toContain("Unknown option '--jsn'");
 });
@@ -97,7 +70,7 @@ test('--help prints the usage and exits 0; an unknown option exits 2', async () 
 test('photo sync off: it says so, syncs core attributes, sends no photo request; --json ends with the run as the API returns it', async () => {
   t.sim.resetCounters();
 
-  const result = await runCli(['--json']);
+  const result = await cli(['--json']);
 
   expect(result.code).toBe(0);
   expect(result.stderr).toContain('photo sync is off: set userPhotos and syncUserPhotos');
@@ -124,7 +97,7 @@ test('photo sync on, one user denied: the run completes (exit 0), the summary na
   const denied = t.tenant.userAt(ids.indexOf(withPhoto[0]));
   t.sim.faults.permissionDenied = new Set([denied.id]);
 
-  const result = await runCli(['--json']);
+  const result = await cli(['--json']);
 
   expect(result.code).toBe(0);
   const run = JSON.parse(lastLine(result.stdout)) as Run;
@@ -146,7 +119,7 @@ test('photo sync on, one user denied: the run completes (exit 0), the summary na
 test('a run that fails (Graph rejects the token while listing) exits 1 with status failed', async () => {
   t.sim.faults.tokenRejected = true;
 
-  const result = await runCli(['--json']);
+  const result = await cli(['--json']);
 
   expect(result.code).toBe(1);
   const run = JSON.parse(lastLine(result.stdout)) as Run;

@@ -47,6 +47,8 @@ export class InProcessHost {
       AZURE_CLIENT_ID: '',
       AZURE_CLIENT_SECRET: '',
       AZURE_CLIENT_CERTIFICATE_PATH: '',
+      LOCAL_DATA_DIR: '',
+      AZURITE_PORTS: '',
     };
     const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
     Object.assign(process.env, overrides);
