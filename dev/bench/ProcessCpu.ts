@@ -11,7 +11,7 @@ export interface CpuSeconds {
 /** Linux's USER_HZ: /proc reports CPU time in these ticks on every common platform. */
 const TICKS_PER_SECOND = 100;
 
-function procCpuSeconds(pid: number | undefined): number | null {
+export function procCpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     // After the parenthesised command name: state (field 3), parent pid (4), … utime (14), stime (15).
@@ -24,7 +24,7 @@ function procCpuSeconds(pid: number | undefined): number | null {
 }
 
 /** Azurite is started by dev/azurite/Azurite.ts, which keeps its child to itself: found by parent and command line. */
-function childPid(commandPart: string): number | undefined {
+export function childPid(commandPart: string): number | undefined {
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createSecureContext } from 'node:tls';
 import { Agent, fetch } from 'undici';
+import type { FaultPatch } from '../simulator/FaultPatch';
 import type { SimulatorCounters } from '../simulator/SimulatorCounters';
-import type { MutateResult } from '../simulator/SimulatedTenant';
+import type { MutateResult, Photo } from '../simulator/SimulatedTenant';
 
 export interface SimulatorProcessOptions {
   users: number;
@@ -86,6 +87,30 @@ export class SimulatorProcess {
   /** Uploads new photos for `changed` of the users with one; some with identical bytes (new ETag only). */
   mutate(changed: number): Promise<MutateResult> {
     return this.control('POST', 'mutate', { changed }) as Promise<MutateResult>;
+  }
+
+  /** Changes the faults, by name (`POST /_sim/faults`). */
+  async setFaults(patch: FaultPatch): Promise<void> {
+    await this.control('POST', 'faults', patch);
+  }
+
+  /** A user's current photo as Graph has it; null when the user has none. */
+  async photoOf(userId: string): Promise<Pick<Photo, 'bytes' | 'etag' | 'contentType'> | null> {
+    const response = await fetch(`${this.connection.origin}/_sim/users/${encodeURIComponent(userId)}/photo`, {
+      dispatcher: this.dispatcher,
+      headers: { Authorization: `Bearer ${this.connection.token}` },
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok)
+      throw new Error(`simulator GET /_sim/users/${userId}/photo answered ${response.status}`);
+    return {
+      bytes: Buffer.from(await response.arrayBuffer()),
+      etag: response.headers.get('etag') ?? '',
+      contentType: response.headers.get('content-type') ?? '',
+    };
   }
 
   async stop(): Promise<void> {

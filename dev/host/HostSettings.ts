@@ -35,3 +35,23 @@ export function readQueueSettings(projectRoot: string): QueueSettings {
     maxPollingIntervalMs: timeSpanMs(queues.maxPollingInterval as string | undefined, 60_000),
   };
 }
+
+/** Longest lease the storage queue accepts: 7 days. */
+const MAX_LEASE_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * `LOCAL_QUEUE_LEASE_SECONDS`, a setting of the local host only: how long a received message stays
+ * hidden between renewals, so also how long after a crash it is delivered again. Unset, the
+ * Functions host's 10 minutes; `npm run chaos` shortens it so a killed host's jobs come back in
+ * seconds.
+ */
+export function readLeaseSeconds(appSettings: Record<string, string | undefined>): number | undefined {
+  const text = appSettings.LOCAL_QUEUE_LEASE_SECONDS;
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 2 || value > MAX_LEASE_SECONDS)
+    throw new Error(
+      `LOCAL_QUEUE_LEASE_SECONDS must be a whole number of seconds from 2 to ${MAX_LEASE_SECONDS}, got "${text}"`,
+    );
+  return value;
+}

@@ -1,7 +1,7 @@
 import type { LogHandler } from '@azure/functions';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import type { RegisteredFunction } from './FunctionRegistry';
-import type { QueueSettings } from './HostSettings';
+import { readLeaseSeconds, type QueueSettings } from './HostSettings';
 import { resolveBindingExpression } from './resolveBindingExpression';
 import { QueueRunner, type QueueHandler } from './QueueRunner';
 
@@ -18,6 +18,7 @@ export async function queueRunnersFor(
   functions: readonly RegisteredFunction[],
   options: QueueRunnersOptions,
 ): Promise<QueueRunner[]> {
+  const leaseSeconds = readLeaseSeconds(options.appSettings);
   return Promise.all(
     functions
       .filter((fn) => fn.trigger.type === 'queueTrigger')
@@ -30,6 +31,7 @@ export async function queueRunnersFor(
             handler: fn.handler as QueueHandler,
             settings: options.settings,
             logHandler: options.logHandler(fn.name),
+            leaseSeconds,
           },
         );
         await options.service.getQueueClient(runner.queueName).createIfNotExists();
