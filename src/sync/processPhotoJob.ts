@@ -87,8 +87,11 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
     if (decision.action === 'deletePhoto') await deps.photoBlobs.delete(userId);
   });
   const checkedAt = now();
-  const departed =
-    job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
+  // A departure recorded before (a delta round's `@removed`) keeps its time.
+  const departedFields = (before: UserEntity | undefined): EntityFields =>
+    job.removal !== 'departed' || before?.inDirectory === false
+      ? {}
+      : { inDirectory: false, departedAt: checkedAt.toISOString() };
   // A purge creates no record: a blob none named is deleted, and nothing else is told of it.
   const recorded = decisions.filter(({ before }) => before !== undefined || job.removal !== 'purged');
   // The job's marker tells when its users were checked: a record is written only where it changes.
@@ -97,7 +100,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
       .map(({ userId, decision, before }) => ({
         userId,
         before,
-        fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
+        fields: { ...photoFields(decision, job.runId, checkedAt), ...departedFields(before) },
       }))
       .filter(({ fields, before }) => changesRecord(fields, before))
       .map(({ userId, fields }) => ({ userId, fields })),
