@@ -53,6 +53,7 @@ export function listUserDelta(
   pageSize: number,
 ): GraphAnswer {
   sim.counters.listPages++;
+  sim.counters.deltaPages++;
   const unsupported = [...call.query.keys()].find(
     (k) => k.startsWith('$') && !['$select', '$skiptoken', '$deltatoken'].includes(k),
   );

@@ -57,11 +57,21 @@ type FetchedPage =
   | { kind: 'expired' }
   | { kind: 'failed'; error: RunError };
 
-/** What the user listing did: which round it was, and the error it broke off with. */
+/**
+ * What the user listing did: which round it was (`full`: every user, so one left out has left),
+ * the error it broke off with, and the warning a full round instead of a delta round gives.
+ */
 interface Listing {
   full: boolean;
   error?: RunError;
+  warning?: RunWarning;
 }
+
+const DELTA_LINK_EXPIRED: RunWarning = {
+  code: 'deltaLinkExpired',
+  message:
+    'Graph no longer keeps the delta link of the last listing (expired or invalid): this run listed every user once, and keeps a new link.',
+};
 
 /**
  * Change-feed rows one run deletes at most: bounded work per run, yet above what a run adds (a
@@ -99,13 +109,17 @@ export async function planRun(
   try {
     const listing = await listUsers();
     // Only a whole listing tells who left the directory.
-    const notes = run.photoSyncActive
+    const jobNotes = run.photoSyncActive
       ? await enqueuePhotoJobs({
           since: listingStartedAt,
           full: listing.full,
           whole: listing.error === undefined,
         })
       : { warnings: [], skipped: 0 };
+    const notes = {
+      ...jobNotes,
+      warnings: [...(listing.warning === undefined ? [] : [listing.warning]), ...jobNotes.warnings],
+    };
     const finished = await deps.runs.finishPlanning(run.runId, listing.error, notes);
     if (finished !== undefined) deps.log.runSummary(finished);
     await pruneOldRuns();
@@ -166,15 +180,13 @@ export async function planRun(
     const deltaLink = await deps.deltaLinks.read(USERS_DELTA_SCOPE);
     const listing = await listRound(deltaLink);
     if (listing !== 'expired') return listing;
-    deps.log.write('warn', 'deltaLinkExpired', {
-      runId: run.runId,
-      reason:
-        'Graph no longer keeps the delta link of the last listing (expired or invalid): this run lists every user once.',
-    });
+    deps.log.write('warn', DELTA_LINK_EXPIRED.code, { runId: run.runId, reason: DELTA_LINK_EXPIRED.message });
     const full = await listRound(undefined);
-    return full === 'expired'
-      ? { full: true, error: listingFailed('Graph refused a full listing too.') }
-      : full;
+    if (full !== 'expired') return { ...full, warning: DELTA_LINK_EXPIRED };
+    // A full round's own page link can expire too (a listing that took too long): it broke off.
+    const error = listingFailed('Graph asked for a resync again during the full listing.');
+    logPlanningFailed(deps.log, run.runId, error, 'deltaLinkExpired');
+    return { full: true, error, warning: DELTA_LINK_EXPIRED };
   }
 
   async function listRound(deltaLink: string | undefined): Promise<Listing | 'expired'> {
@@ -182,12 +194,13 @@ export async function planRun(
     const pages = deps.listUserChanges(deltaLink)[Symbol.asyncIterator]();
     let nextLink: string | undefined;
     // The next page is on its way while this one is stored: two pages in memory at most.
-    for (let next = fetchPage(pages, full); ;) {
+    for (let next = fetchPage(pages); ;) {
       const fetched = await next;
       if (fetched.kind === 'failed') return { full, error: fetched.error };
+      // From a link or a page link Graph no longer keeps: what this round wrote is kept (idempotent).
       if (fetched.kind === 'expired') return 'expired';
       if (fetched.kind === 'done') break;
-      next = fetchPage(pages, full);
+      next = fetchPage(pages);
       const { users, removed } = fetched.page;
       if (users.length > 0) await deps.identities.upsertCoreAttributes(users, now());
       // Graph says so for each of them: recorded whatever becomes of the rest of the round.
@@ -213,12 +226,12 @@ export async function planRun(
    * Only fetching a page (Graph, or the credential in front of it) may fail the run, so this never
    * throws; a storage fault is thrown on by the caller, so the trigger fails and says so.
    */
-  async function fetchPage(pages: AsyncIterator<DirectoryChanges>, full: boolean): Promise<FetchedPage> {
+  async function fetchPage(pages: AsyncIterator<DirectoryChanges>): Promise<FetchedPage> {
     try {
       const next = await pages.next();
       return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
     } catch (error) {
-      if (!full && isDeltaLinkExpired(error)) return { kind: 'expired' };
+      if (isDeltaLinkExpired(error)) return { kind: 'expired' };
       const cause = classifyThrown(error);
       const listingError = listingFailed(cause.message);
       logPlanningFailed(deps.log, run.runId, listingError, cause.code);
