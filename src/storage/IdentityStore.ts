@@ -154,8 +154,9 @@ export interface PhotoJobUser {
 }
 
 /**
- * What the run's listing knows: `full`, every user was listed (stamped at or after `since`), so one
- * it left out has left the directory — if the listing was `whole`; a delta round lists only changes.
+ * What the run's listing knows. Users it delivered are stamped at or after `since`. `whole`: it
+ * did not break off. `full`: it was a round of every user, so a whole one that left a user out
+ * found them departed; a delta round leaves out every user who did not change.
  */
 export interface ListingKnowledge {
   since: Date;
@@ -233,8 +234,8 @@ export class IdentityStore {
   /**
    * The users a run's photo jobs are cut from, in table order (partition, then row key), a page at
    * a time: every stored user, read from the table rather than from the listing, because a delta
-   * round names only the users that changed while every user's photo is checked each run. A full
-   * listing that broke off leaves out those it did not reach: they are left as they are.
+   * round names only the users that changed while every user's photo is checked each run. A listing
+   * that broke off (delta or full) leaves out those it did not deliver: they are left as they are.
    */
   async *listPhotoJobUsers(listing: ListingKnowledge): AsyncGenerator<PhotoJobUser[]> {
     const sinceText = listing.since.toISOString();
@@ -246,12 +247,14 @@ export class IdentityStore {
     for await (const page of pages) {
       const users = page.flatMap((entity): PhotoJobUser[] => {
         const departureRecorded = entity.inDirectory === false;
-        const leftOut = listing.full && (entity.coreSyncedAt ?? '') < sinceText;
-        if (!departureRecorded && leftOut && !listing.whole) return [];
+        const notListed = (entity.coreSyncedAt ?? '') < sinceText;
+        // After a listing that broke off, only what it delivered is known: the rest stay as they are.
+        if (notListed && !listing.whole && !departureRecorded) return [];
         return [
           {
             userId: entity.rowKey,
-            departed: departureRecorded || leftOut,
+            // A whole delta round leaves out the unchanged; a whole full round only the departed.
+            departed: departureRecorded || (notListed && listing.full),
             departureRecorded,
             hasPhoto: Boolean(entity.photoSha256),
           },
