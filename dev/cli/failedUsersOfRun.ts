@@ -19,7 +19,7 @@ export async function failedUsersOfRun(identities: IdentityStore, runId: string)
   const groups = new Map<string, FailureGroup>();
   let next: string | undefined;
   do {
-    const page = await identities.list({ top: PAGE_SIZE, result: 'failed', next });
+    const page = await identities.list({ top: PAGE_SIZE, results: ['failed'], next });
     for (const user of page.users) {
       if (user.lastRunId !== runId) continue;
       const code = user.lastErrorCode || 'unknown';

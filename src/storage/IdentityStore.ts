@@ -325,12 +325,15 @@ export class IdentityStore {
   async list(options: {
     top: number;
     next?: string;
-    result?: PhotoOutcome;
+    /** Only users whose stored outcome is one of these. */
+    results?: readonly PhotoOutcome[];
     /** Only users a whole listing no longer had. */
     departedOnly?: boolean;
   }): Promise<UserPage> {
     const filters = [
-      options.result === undefined ? undefined : odata`lastResult eq ${options.result}`,
+      options.results === undefined
+        ? undefined
+        : `(${options.results.map((result) => odata`lastResult eq ${result}`).join(' or ')})`,
       options.departedOnly === true ? odata`inDirectory eq ${false}` : undefined,
     ].filter((filter) => filter !== undefined);
     const filter = filters.length === 0 ? undefined : filters.join(' and ');
