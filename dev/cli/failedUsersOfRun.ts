@@ -37,7 +37,7 @@ export async function failedUsersOfRun(failed: AsyncIterable<FailedUser>): Promi
 export async function* storedFailures(identities: IdentityStore, runId: string): AsyncIterable<FailedUser> {
   let next: string | undefined;
   do {
-    const page = await identities.list({ top: PAGE_SIZE, result: 'failed', next });
+    const page = await identities.list({ top: PAGE_SIZE, results: ['failed'], next });
     for (const user of page.users)
       if (user.lastRunId === runId)
         yield {

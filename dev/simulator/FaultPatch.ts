@@ -27,6 +27,7 @@ export const FaultPatch = z.strictObject({
   resetConnectionFor: UserKeys.optional(),
   truncateBodyFor: UserKeys.optional(),
   listFailAfterPages: z.number().int().nonnegative().nullable().optional(),
+  deltaTokenExpired: z.boolean().optional(),
   groupListFailAfterPages: z.number().int().nonnegative().nullable().optional(),
   groupPermissionDenied: z.boolean().optional(),
   tokenRejected: z.boolean().optional(),
@@ -55,6 +56,7 @@ export function applyFaultPatch(
   if (patch.resetConnectionFor !== undefined) f.resetConnectionFor = ids(patch.resetConnectionFor);
   if (patch.truncateBodyFor !== undefined) f.truncateBodyFor = ids(patch.truncateBodyFor);
   if (patch.listFailAfterPages !== undefined) f.listFailAfterPages = patch.listFailAfterPages ?? undefined;
+  if (patch.deltaTokenExpired !== undefined) f.deltaTokenExpired = patch.deltaTokenExpired;
   if (patch.groupListFailAfterPages !== undefined)
     f.groupListFailAfterPages = patch.groupListFailAfterPages ?? undefined;
   if (patch.groupPermissionDenied !== undefined) f.groupPermissionDenied = patch.groupPermissionDenied;

@@ -1,6 +1,6 @@
 /**
  * A fake Microsoft Graph over HTTPS for tests, benchmarks and the local demo tenant. It serves the
- * few endpoints the product uses — user paging (listUsers), photo metadata and bytes (photoAnswer),
+ * few endpoints the product uses — user paging (listUsers) and its delta rounds (listUserDelta), photo metadata and bytes (photoAnswer),
  * `$batch` (batchAnswer), and the directory administration of the azd hooks (DirectoryAdmin) — with Graph's status codes, error shapes and batch quirks, counts what
  * clients do (SimulatorCounters), and injects faults (SimulatorFaults, FaultPatch) on demand; the
  * control API (controlAnswer) drives it from other processes. This module is the server and its
@@ -20,6 +20,7 @@ import { graphError, methodNotAllowed, writeAnswer, type GraphAnswer } from './G
 import { pathSegments, type GraphCall } from './GraphCall';
 import { listGroupMembers } from './listGroupMembers';
 import { listUsers } from './listUsers';
+import { listUserDelta } from './listUserDelta';
 import { photoAnswer } from './photoAnswer';
 import { readJson } from './readJson';
 import { RandomFailures } from './RandomFailures';
@@ -43,6 +44,8 @@ export interface GraphSimulatorOptions {
   /** `Retry-After` of throttle and `errorFor` 429/503 answers. Default 1. */
   retryAfterSeconds?: number;
   host?: '127.0.0.1';
+  /** Users per `/users/delta` page (Graph chooses it; delta takes no `$top`). Default 999. */
+  deltaPageSize?: number;
 }
 
 const API_VERSION = 'v1.0';
@@ -62,6 +65,7 @@ export class GraphSimulator implements SimulatorState {
   readonly directory = new SimulatedDirectoryAdmin();
 
   private readonly latencyMs: number;
+  private readonly deltaPageSize: number;
   private readonly initialThrottleRps: number | undefined;
   /** Aborts pending latency and stall sleeps on stop, so no timer outlives the server. */
   private readonly lifetime = new AbortController();
@@ -77,6 +81,7 @@ export class GraphSimulator implements SimulatorState {
     this.origin = `https://localhost:${port}`;
     this.baseUrl = `${this.origin}/${API_VERSION}`;
     this.latencyMs = options.latencyMs ?? 0;
+    this.deltaPageSize = options.deltaPageSize ?? 999;
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.initialThrottleRps = options.throttleRps;
     this.faults = defaultFaults(this.initialThrottleRps);
@@ -215,6 +220,10 @@ export class GraphSimulator implements SimulatorState {
     if (collection === 'users' && userKey === undefined) {
       return call.method === 'GET' ? listUsers(this, call) : methodNotAllowed(call.method);
     }
+    if (collection === 'users' && userKey === 'delta' && photo === undefined)
+      return call.method === 'GET'
+        ? listUserDelta(this, call, this.deltaPageSize)
+        : methodNotAllowed(call.method);
     if (
       collection === 'users' &&
       userKey &&

@@ -109,7 +109,8 @@ const IMAGE_CACHE_ENTRIES = 256;
 const DEFAULT_REUPLOAD_SHARE = 0.3;
 
 export class SimulatedTenant {
-  readonly count: number;
+  /** Users ever created, deleted ones included; `hire` adds one. */
+  private userCount: number;
   private readonly seed: number;
   private readonly noPhotoEvery: number;
   private readonly domain: string;
@@ -122,18 +123,46 @@ export class SimulatedTenant {
   private mutations = 0;
   /** Display names changed through `rename`, by index. */
   private readonly renamed = new Map<number, string>();
+  /** The directory's change counter, as a delta token records it: each core change takes the next value. */
+  private changeVersion = 0;
+  /** When each user's core attributes last changed (hired, renamed, deleted), by index. */
+  private readonly changedAt = new Map<number, number>();
   /** The tenant's groups, for scope listings. */
   readonly groups = new SimulatedGroups(this);
 
   constructor(options: SimulatedTenantOptions) {
     if (!Number.isInteger(options.userCount) || options.userCount < 0)
       throw new RangeError(`userCount must be a non-negative integer, got ${options.userCount}`);
-    this.count = options.userCount;
+    this.userCount = options.userCount;
     this.seed = options.seed ?? 1;
     this.noPhotoEvery = options.noPhotoEvery ?? 7;
     this.domain = options.domain ?? 'contoso.example';
     this.photoSize =
       options.photoSize ?? ((index) => DEFAULT_PHOTO_SIZES[index % DEFAULT_PHOTO_SIZES.length]);
+  }
+
+  get count(): number {
+    return this.userCount;
+  }
+
+  /** The change counter now: a delta round started now reports changes after it. */
+  get version(): number {
+    return this.changeVersion;
+  }
+
+  /** Indexes of the users whose core attributes changed after `version`, in index order. */
+  changedSince(version: number): number[] {
+    return [...this.changedAt]
+      .filter(([, at]) => at > version)
+      .map(([index]) => index)
+      .sort((a, b) => a - b);
+  }
+
+  /** A new account, as an admin creating one does; it gets the next index and no photo override. */
+  hire(): SimulatedUser {
+    const index = this.userCount++;
+    this.changedAt.set(index, ++this.changeVersion);
+    return this.userAt(index);
   }
 
   /** Every user of the tenant, listed or not, in index order. */
@@ -227,12 +256,16 @@ export class SimulatedTenant {
 
   /** A new display name, as an admin editing the account does: a core attribute change. */
   rename(idOrUpn: string, displayName: string): void {
-    this.renamed.set(this.requireIndex(idOrUpn), displayName);
+    const index = this.requireIndex(idOrUpn);
+    this.renamed.set(index, displayName);
+    this.changedAt.set(index, ++this.changeVersion);
   }
 
   /** Deletes the user from the directory, as an admin deleting an account does. */
   deleteUser(idOrUpn: string): void {
-    this.deleted.add(this.requireIndex(idOrUpn));
+    const index = this.requireIndex(idOrUpn);
+    this.deleted.add(index);
+    this.changedAt.set(index, ++this.changeVersion);
   }
 
   /** Whether the user at this index is still in the directory (listed by `/users`). */

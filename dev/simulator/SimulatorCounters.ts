@@ -1,6 +1,9 @@
 /** What clients did to the simulator, for tests and the benchmark. */
 export interface SimulatorCounters {
+  /** Pages of users served, `/users` and `/users/delta` alike. */
   listPages: number;
+  /** Of those, `/users/delta` pages (410 answers included): which listing a run used. */
+  deltaPages: number;
   /** Pages of group members served (`transitiveMembers`). */
   groupPages: number;
   batchCalls: number;
@@ -24,6 +27,7 @@ export interface SimulatorCounters {
 export function emptyCounters(): SimulatorCounters {
   return {
     listPages: 0,
+    deltaPages: 0,
     groupPages: 0,
     batchCalls: 0,
     batchItems: 0,

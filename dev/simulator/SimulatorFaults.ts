@@ -26,8 +26,10 @@ export interface SimulatorFaults {
   resetConnectionFor: Set<string>;
   /** Direct `$value` requests only: full Content-Length, half the bytes, then the socket ends. */
   truncateBodyFor: Set<string>;
-  /** List pages with index >= N (first page: 0) answer 500. */
+  /** List pages (`/users` and `/users/delta`) with index >= N (first page: 0) answer 500. */
   listFailAfterPages: number | undefined;
+  /** `/users/delta` with a `$deltatoken` answers 410 `syncStateNotFound`, as for a token Graph no longer keeps. */
+  deltaTokenExpired: boolean;
   /** Group member pages with index >= N (first page: 0) answer 500. */
   groupListFailAfterPages: number | undefined;
   /** Group member listings answer 403, as without GroupMember.Read.All. */
@@ -49,6 +51,7 @@ export function defaultFaults(throttleRps: number | undefined): SimulatorFaults 
     resetConnectionFor: new Set(),
     truncateBodyFor: new Set(),
     listFailAfterPages: undefined,
+    deltaTokenExpired: false,
     groupListFailAfterPages: undefined,
     groupPermissionDenied: false,
     tokenRejected: false,
@@ -70,6 +73,7 @@ export function serializeFaults(faults: SimulatorFaults): Record<string, unknown
     resetConnectionFor: [...faults.resetConnectionFor],
     truncateBodyFor: [...faults.truncateBodyFor],
     listFailAfterPages: faults.listFailAfterPages ?? null,
+    deltaTokenExpired: faults.deltaTokenExpired,
     groupListFailAfterPages: faults.groupListFailAfterPages ?? null,
     groupPermissionDenied: faults.groupPermissionDenied,
     tokenRejected: faults.tokenRejected,

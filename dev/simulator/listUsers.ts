@@ -4,7 +4,7 @@ import type { SimulatedUser } from './SimulatedTenant';
 import type { SimulatorState } from './SimulatorState';
 import { encodeSkipToken, readPaging } from './Paging';
 
-type UserProperty =
+export type UserProperty =
   | keyof SimulatedUser
   | 'businessPhones'
   | 'jobTitle'
@@ -28,7 +28,7 @@ const USER_PROPERTIES: readonly UserProperty[] = [
   'department',
 ];
 /** What Graph returns for users without `$select`. */
-const DEFAULT_USER_PROPERTIES: readonly UserProperty[] = [
+export const DEFAULT_USER_PROPERTIES: readonly UserProperty[] = [
   'businessPhones',
   'displayName',
   'givenName',
@@ -81,7 +81,7 @@ export function listUsers(
 }
 
 /** Canonical property names, undefined without `$select`, or the first unknown name. */
-function parseSelect(text: string | null): UserProperty[] | undefined | string {
+export function parseSelect(text: string | null): UserProperty[] | undefined | string {
   if (text === null) return undefined;
   const selected: UserProperty[] = [];
   for (const name of text
@@ -95,7 +95,10 @@ function parseSelect(text: string | null): UserProperty[] | undefined | string {
   return selected;
 }
 
-function projectUser(user: SimulatedUser, properties: readonly UserProperty[]): Record<string, unknown> {
+export function projectUser(
+  user: SimulatedUser,
+  properties: readonly UserProperty[],
+): Record<string, unknown> {
   const projected: Record<string, unknown> = { id: user.id };
   for (const property of properties) {
     if (property === 'businessPhones') projected[property] = [];

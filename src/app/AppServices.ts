@@ -17,6 +17,7 @@ import { RunStore } from '../storage/RunStore';
 import { ScopeStore } from '../storage/ScopeStore';
 import { SettingsCache } from '../storage/SettingsCache';
 import { SettingsStore } from '../storage/SettingsStore';
+import { DeltaLinkStore } from '../storage/DeltaLinkStore';
 import { createStorageClients, ensureStorage, type StorageClients } from '../storage/StorageClients';
 
 /** Everything the functions use, built once per process from the configuration. */
@@ -37,6 +38,8 @@ export interface AppServices {
   /** When the recent runs last checked each user, from their job markers. */
   coverage: JobCoverage;
   settings: SettingsStore;
+  /** The delta link of the last whole user listing, in the settings table. */
+  deltaLinks: DeltaLinkStore;
   scope: ScopeStore;
   /** The settings as this process's photo jobs see them: read about once a second, not once a job. */
   settingsCache: SettingsCache;
@@ -90,6 +93,7 @@ export async function createServices(overrides: ServiceOverrides = {}): Promise<
     runs,
     coverage: new JobCoverage(storage.tables.runs, runs),
     settings,
+    deltaLinks: new DeltaLinkStore(storage.tables.settings),
     settingsCache: new SettingsCache(settings),
     scope: new ScopeStore(storage.tables.scope),
     photoJobs: new JobQueue(storage.queues.photoJobs),

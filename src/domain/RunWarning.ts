@@ -17,6 +17,8 @@ export const RUN_WARNING_CODES = [
   'scopeListingFailed',
   /** The user listing broke off: no departure or scope removal this run. */
   'listUsersFailed',
+  /** Graph no longer kept the stored delta link (410, expired or invalid): the run listed every user. */
+  'deltaLinkExpired',
 ] as const;
 
 export type RunWarningCode = (typeof RUN_WARNING_CODES)[number];

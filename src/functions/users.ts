@@ -9,7 +9,11 @@ import { requireStoredUser } from '../http/requireStoredUser';
 import { searchNext, searchQuery } from '../http/SearchQuery';
 import { searchUsers } from '../storage/UserSearch';
 import { userViews } from '../http/userViews';
+import { storedOutcomesFor } from '../domain/QuietCheck';
 import { jsonResponse } from '../http/jsonResponse';
+
+/** Store pages one `?result=` request reads while none of their users has that outcome. */
+const RESULT_PAGES_READ = 5;
 
 function listOptions(request: HttpRequest): {
   top: number;
@@ -37,17 +41,25 @@ async function handleUsers(request: HttpRequest): Promise<HttpResponseInit> {
   if (request.params.userId === undefined || request.params.userId === '') {
     const options = listOptions(request);
     const search = searchQuery(request);
+    // A page filtered by result can hold fewer than top users: the store finds the candidates.
+    const stored = { ...options, results: options.result && storedOutcomesFor(options.result) };
     if (search !== undefined) {
-      const found = await searchUsers(userSearch, identities, { ...options, ...search });
+      const found = await searchUsers(userSearch, identities, { ...stored, ...search });
       return jsonResponse({
-        users: await userViews(found.users, coverage),
+        users: await userViews(found.users, coverage, options.result),
         next: searchNext(search.search, found.after),
       });
     }
     // A search's next is its own cursor (searchQuery); the plain list's is the store's token.
     const next = nextQuery(request);
-    const page = await readPage(next, () => identities.list({ ...options, next }));
-    return jsonResponse({ users: await userViews(page.users, coverage), next: page.next });
+    let page = await readPage(next, () => identities.list({ ...stored, next }));
+    let users = await userViews(page.users, coverage, options.result);
+    // Candidates whose later check says otherwise are left out: read on, a few pages at most.
+    for (let read = 1; users.length === 0 && page.next !== null && read < RESULT_PAGES_READ; read++) {
+      page = await identities.list({ ...stored, next: page.next });
+      users = await userViews(page.users, coverage, options.result);
+    }
+    return jsonResponse({ users, next: page.next });
   }
   const user = await requireStoredUser(request, identities);
   return jsonResponse((await userViews([user], coverage))[0]);

@@ -3,6 +3,13 @@ import type { Client, GraphRequest } from '@microsoft/microsoft-graph-client';
 interface Page {
   value: unknown[];
   '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/** One page of a Graph collection; a delta round's last page carries the link for the next round. */
+export interface GraphPage {
+  value: unknown[];
+  deltaLink?: string;
 }
 
 /**
@@ -14,11 +21,11 @@ export async function* graphPages(
   client: Client,
   first: GraphRequest,
   timeoutMs: number,
-): AsyncGenerator<unknown[]> {
+): AsyncGenerator<GraphPage> {
   let page = (await first.option('signal', AbortSignal.timeout(timeoutMs)).get()) as Page;
   for (;;) {
-    yield page.value;
     const next = page['@odata.nextLink'];
+    yield { value: page.value, ...(next === undefined ? { deltaLink: page['@odata.deltaLink'] } : {}) };
     if (next === undefined) return;
     page = (await client.api(next).option('signal', AbortSignal.timeout(timeoutMs)).get()) as Page;
   }

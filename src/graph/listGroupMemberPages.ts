@@ -20,7 +20,7 @@ export async function* listGroupMemberPages(
     .select(['id'])
     .top(MEMBERS_PAGE_SIZE);
   for await (const page of graphPages(client, first, timeoutMs))
-    yield page
+    yield page.value
       .map((member) => (member as { id?: unknown }).id)
       .filter((id): id is string => typeof id === 'string' && isObjectId(id))
       .map((id) => id.toLowerCase());

@@ -6,7 +6,7 @@ import { graphPages } from './graphPages';
 /** Graph's largest page for `/users`: fewest list requests per tenant. */
 export const USERS_PAGE_SIZE = 999;
 
-function toDirectoryUser(raw: Partial<DirectoryUser>): DirectoryUser | undefined {
+export function toDirectoryUser(raw: Partial<DirectoryUser>): DirectoryUser | undefined {
   if (typeof raw.id !== 'string' || !isObjectId(raw.id)) return undefined;
   const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
   return {
@@ -27,7 +27,7 @@ export async function* listUserPages(client: Client, timeoutMs: number): AsyncGe
     .select([...CORE_ATTRIBUTES])
     .top(USERS_PAGE_SIZE);
   for await (const page of graphPages(client, first, timeoutMs))
-    yield (page as Array<Partial<DirectoryUser>>)
+    yield (page.value as Array<Partial<DirectoryUser>>)
       .map(toDirectoryUser)
       .filter((user): user is DirectoryUser => user !== undefined);
 }

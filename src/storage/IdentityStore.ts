@@ -131,6 +131,8 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
 }
 
 const PHOTO_STATE_FIELDS = [
+  'inDirectory',
+  'departedAt',
   'photoSha256',
   'photoEtag',
   'photoVerifiedAt',
@@ -140,11 +142,26 @@ const PHOTO_STATE_FIELDS = [
   'lastRunId',
 ];
 
-/** A user a run's photo jobs check; `departed`: stored with a photo, but not listed by this run. */
+/**
+ * A stored user as the photo-job pass sees it. `departed`: not in the directory, as recorded
+ * (`departureRecorded`) or as this run's whole full listing found by leaving the user out.
+ */
 export interface PhotoJobUser {
   userId: string;
   departed: boolean;
+  departureRecorded: boolean;
   hasPhoto: boolean;
+}
+
+/**
+ * What the run's listing knows. Users it delivered are stamped at or after `since`. `whole`: it
+ * did not break off. `full`: it was a round of every user, so a whole one that left a user out
+ * found them departed; a delta round leaves out every user who did not change.
+ */
+export interface ListingKnowledge {
+  since: Date;
+  full: boolean;
+  whole: boolean;
 }
 
 export interface UserPage {
@@ -216,31 +233,52 @@ export class IdentityStore {
 
   /**
    * The users a run's photo jobs are cut from, in table order (partition, then row key), a page at
-   * a time: those whose core attributes were written at or after `since` — listed by this run —
-   * and, with `departedWithPhoto`, those it did not list who still have a stored photo. Graph, not
-   * the listing, decides about them: a user deleted from the directory is answered 404, and the
-   * photo is removed; one the listing missed is found as stored.
+   * a time: every stored user, read from the table rather than from the listing, because a delta
+   * round names only the users that changed while every user's photo is checked each run. A listing
+   * that broke off (delta or full) leaves out those it did not deliver: they are left as they are.
    */
-  async *listPhotoJobUsers(
-    since: Date,
-    options: { departedWithPhoto: boolean },
-  ): AsyncGenerator<PhotoJobUser[]> {
-    const sinceText = since.toISOString();
-    const listed = odata`coreSyncedAt ge ${sinceText}`;
-    const filter = options.departedWithPhoto ? `${listed} or ${odata`photoSha256 gt ${''}`}` : listed;
+  async *listPhotoJobUsers(listing: ListingKnowledge): AsyncGenerator<PhotoJobUser[]> {
+    const sinceText = listing.since.toISOString();
     const pages = this.table
       .listEntities<UserEntity>({
-        queryOptions: { filter, select: ['RowKey', 'coreSyncedAt', 'photoSha256'] },
+        queryOptions: { select: ['RowKey', 'coreSyncedAt', 'inDirectory', 'photoSha256'] },
       })
       .byPage({ maxPageSize: LIST_PAGE_SIZE });
     for await (const page of pages) {
-      if (page.length > 0)
-        yield page.map((entity) => ({
-          userId: entity.rowKey,
-          departed: (entity.coreSyncedAt ?? '') < sinceText,
-          hasPhoto: Boolean(entity.photoSha256),
-        }));
+      const users = page.flatMap((entity): PhotoJobUser[] => {
+        const departureRecorded = entity.inDirectory === false;
+        const notListed = (entity.coreSyncedAt ?? '') < sinceText;
+        // After a listing that broke off, only what it delivered is known: the rest stay as they are.
+        if (notListed && !listing.whole && !departureRecorded) return [];
+        return [
+          {
+            userId: entity.rowKey,
+            // A whole delta round leaves out the unchanged; a whole full round only the departed.
+            departed: departureRecorded || (notListed && listing.full),
+            departureRecorded,
+            hasPhoto: Boolean(entity.photoSha256),
+          },
+        ];
+      });
+      if (users.length > 0) yield users;
     }
+  }
+
+  /**
+   * Records that these users left the directory (`inDirectory: false`, `departedAt`), keeping their
+   * core attributes and photo fields; ids not stored, or already recorded as departed, are left
+   * alone. Returns how many were recorded.
+   */
+  async markDeparted(userIds: readonly string[], at: Date): Promise<number> {
+    const stored = await this.getMany(userIds, ['RowKey', 'inDirectory']);
+    const departing = [...stored.values()].filter((user) => user.inDirectory !== false);
+    await this.mergeAll(
+      departing.map((user) => ({
+        userId: user.rowKey,
+        fields: { inDirectory: false, departedAt: at.toISOString() },
+      })),
+    );
+    return departing.length;
   }
 
   /**
@@ -287,12 +325,15 @@ export class IdentityStore {
   async list(options: {
     top: number;
     next?: string;
-    result?: PhotoOutcome;
+    /** Only users whose stored outcome is one of these. */
+    results?: readonly PhotoOutcome[];
     /** Only users a whole listing no longer had. */
     departedOnly?: boolean;
   }): Promise<UserPage> {
     const filters = [
-      options.result === undefined ? undefined : odata`lastResult eq ${options.result}`,
+      options.results === undefined
+        ? undefined
+        : `(${options.results.map((result) => odata`lastResult eq ${result}`).join(' or ')})`,
       options.departedOnly === true ? odata`inDirectory eq ${false}` : undefined,
     ].filter((filter) => filter !== undefined);
     const filter = filters.length === 0 ? undefined : filters.join(' and ');

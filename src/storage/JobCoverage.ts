@@ -11,6 +11,12 @@ const RECENT_RUNS = 8;
 
 type MarkerEntity = { rowKey: string; userIds?: string; checkedAt?: string };
 
+/** A user's newest check by a recent photo run: when, and by which run. */
+export interface LastCheck {
+  checkedAt: string;
+  runId: string;
+}
+
 /**
  * When the recent runs last checked each user. A check that changes nothing writes nothing to the
  * user's record: its time is on the marker of the job that made it, in the run's partition, keyed
@@ -24,9 +30,9 @@ export class JobCoverage {
     private readonly runs: Pick<RunStore, 'list'>,
   ) {}
 
-  /** User id → the time of the newest check the recent photo runs made of them; absent: none did. */
-  async lastChecks(userIds: readonly string[]): Promise<Map<string, string>> {
-    const checks = new Map<string, string>();
+  /** User id → the newest check the recent photo runs made of them; absent: none did. */
+  async lastChecks(userIds: readonly string[]): Promise<Map<string, LastCheck>> {
+    const checks = new Map<string, LastCheck>();
     if (userIds.length === 0) return checks;
     const runs = (await this.runs.list(RECENT_RUNS)).filter((run) => run.photoSyncActive);
     const sorted = [...userIds].sort();
@@ -35,7 +41,7 @@ export class JobCoverage {
       const open = sorted.filter((userId) => !checks.has(userId));
       if (open.length === 0) break;
       for (const [userId, checkedAt] of await this.checksOfRun(run.runId, open))
-        if (!checks.has(userId)) checks.set(userId, checkedAt);
+        if (!checks.has(userId)) checks.set(userId, { checkedAt, runId: run.runId });
     }
     return checks;
   }

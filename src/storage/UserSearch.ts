@@ -15,7 +15,8 @@ export interface UserSearchQuery {
   top: number;
   /** The `next` of an earlier page of the same search. */
   after?: string;
-  result?: PhotoOutcome;
+  /** Only users whose stored outcome is one of these. */
+  results?: readonly PhotoOutcome[];
 }
 
 export interface UserSearchPage extends Omit<UserPage, 'next'> {
@@ -43,7 +44,7 @@ export async function searchUsers(
       const user = records.get(row.userId);
       if (user === undefined || !isFirstRowOf(user, prefix, row.rowKey)) continue;
       if (!matchesSearch(user, query.search)) continue;
-      if (query.result !== undefined && user.lastResult !== query.result) continue;
+      if (query.results !== undefined && !query.results.includes(user.lastResult!)) continue;
       users.push(user);
       if (users.length === query.top) return { users, after: row.rowKey };
     }

@@ -1,6 +1,6 @@
 import type { AppServices } from '../app/AppServices';
 import { listGroupMemberPages } from '../graph/listGroupMemberPages';
-import { listUserPages } from '../graph/listUserPages';
+import { listUserChanges } from '../graph/listUserChanges';
 import type { PlannerDeps } from './planRun';
 import type { PhotoWorkerDeps } from './processPhotoJob';
 import type { PurgePlannerDeps } from './planPurge';
@@ -9,7 +9,8 @@ import { SyncLog, type Logger } from './SyncLog';
 /** Wires the plain sync modules to the process's services: the functions stay thin adapters. */
 export function plannerDeps(services: AppServices, logger: Logger): PlannerDeps {
   return {
-    listUserPages: () => listUserPages(services.graphClient, services.graphTimeoutMs),
+    listUserChanges: (deltaLink) => listUserChanges(services.graphClient, services.graphTimeoutMs, deltaLink),
+    deltaLinks: services.deltaLinks,
     listMemberPages: (groupId) =>
       listGroupMemberPages(services.graphClient, groupId, services.graphTimeoutMs),
     identities: services.identities,

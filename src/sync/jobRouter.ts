@@ -12,7 +12,7 @@ export type JobRoute =
 /**
  * The decision for each user of the photo-job pass (docs/design.md), in the pass's key order. A photo
  * is removed for scope or departure only on complete knowledge: the scope groups listed whole and,
- * for scope, the user listing whole too (departed users only appear after a whole listing).
+ * the user listing whole too (a departure a delta round recorded before it broke off waits for the next run).
  */
 export function jobRouter(
   scope: ScopeState,
@@ -21,7 +21,8 @@ export function jobRouter(
 ): (user: PhotoJobUser) => Promise<JobRoute> {
   return async (user) => {
     if (!scope.known) return { kind: 'skip' };
-    if (user.departed) return user.hasPhoto ? { kind: 'remove', reason: 'departed' } : { kind: 'skip' };
+    if (user.departed)
+      return user.hasPhoto && usersListedWhole ? { kind: 'remove', reason: 'departed' } : { kind: 'skip' };
     if (inScope === undefined || (await inScope(user.userId))) return { kind: 'check' };
     return user.hasPhoto && usersListedWhole ? { kind: 'remove', reason: 'outOfScope' } : { kind: 'skip' };
   };

@@ -1,9 +1,10 @@
-import type { DirectoryUser } from '../graph/DirectoryUser';
+import { isDeltaLinkExpired, USERS_DELTA_SCOPE, type DirectoryChanges } from '../graph/listUserChanges';
+import type { DeltaLinkStore } from '../storage/DeltaLinkStore';
 import { chunks } from '../domain/chunks';
 import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
-import type { IdentityStore } from '../storage/IdentityStore';
+import type { IdentityStore, ListingKnowledge } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import { RunFinishedError } from '../storage/RunFinishedError';
@@ -23,9 +24,11 @@ import { pruneHistory, type HistoryRetentionDeps } from './pruneHistory';
 import { refreshScope, type ScopeRefreshDeps } from './refreshScope';
 
 export interface PlannerDeps {
-  listUserPages: () => AsyncIterable<DirectoryUser[]>;
+  /** A `/users/delta` round: from the link of the last whole listing, or (undefined) every user. */
+  listUserChanges: (deltaLink: string | undefined) => AsyncIterable<DirectoryChanges>;
+  deltaLinks: Pick<DeltaLinkStore, 'read' | 'save'>;
   listMemberPages: (groupId: string) => AsyncIterable<string[]>;
-  identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'listPhotoJobUsers'>;
+  identities: Pick<IdentityStore, 'upsertCoreAttributes' | 'markDeparted' | 'listPhotoJobUsers'>;
   runs: Pick<RunStore, 'addPlanned' | 'finishPlanning' | 'pruneJobMarkers'>;
   settings: Pick<SettingsStore, 'read'>;
   scope: ScopeRefreshDeps['scope'] & Pick<ScopeStore, 'members'>;
@@ -49,7 +52,26 @@ export interface PlanningNotes {
 }
 
 type FetchedPage =
-  { kind: 'page'; page: DirectoryUser[] } | { kind: 'done' } | { kind: 'failed'; error: RunError };
+  | { kind: 'page'; page: DirectoryChanges }
+  | { kind: 'done' }
+  | { kind: 'expired' }
+  | { kind: 'failed'; error: RunError };
+
+/**
+ * What the user listing did: which round it was (`full`: every user, so one left out has left),
+ * the error it broke off with, and the warning a full round instead of a delta round gives.
+ */
+interface Listing {
+  full: boolean;
+  error?: RunError;
+  warning?: RunWarning;
+}
+
+const DELTA_LINK_EXPIRED: RunWarning = {
+  code: 'deltaLinkExpired',
+  message:
+    'Graph no longer keeps the delta link of the last listing (expired or invalid): this run listed every user once, and keeps a new link.',
+};
 
 /**
  * Change-feed rows one run deletes at most: bounded work per run, yet above what a run adds (a
@@ -62,15 +84,18 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SEND_CONCURRENCY = 16;
 
 /**
- * Plans one run (docs/design.md, "Planning") in two streaming passes. First it pages through the
- * directory and keeps each user's core attributes, fetching a page while the one before is stored.
- * Then — only when photo sync is active — it reads back the ids of the users it stored, in table
- * order, and enqueues them as photo jobs of 20 consecutive row keys, so a worker reads a job's
- * records in one key-range query. After a whole listing, users it no longer lists who still have a
- * stored photo join their jobs: Graph answers 404 for a deleted user, so the photo is removed.
- * Neither pass holds more than two pages: memory does not grow with the tenant. A listing that
- * breaks off marks the run `failed` with the reason; users not listed are left exactly as they are,
- * and those listed still get their photo jobs. Last, it deletes the job markers of runs too old for
+ * Plans one run (docs/design.md, "Planning") in two streaming passes. First it lists the directory
+ * with a `/users/delta` round from the link the last whole listing left (without one, or when Graph
+ * no longer keeps it, a full round of every user) and keeps the core attributes of the users it
+ * names, fetching a page while the one before is stored; `@removed` users are recorded as departed.
+ * A steady run thus writes only what changed. Then — only when photo sync is active — it reads the
+ * stored users back in table order and enqueues the in-directory ones as photo jobs of 20
+ * consecutive row keys, so a worker reads a job's records in one key-range query: every user's
+ * photo is checked each run, since photos have no delta. Departed users who still have a stored
+ * photo get removal jobs; a whole full round also finds as departed the users it left out. Neither
+ * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks off
+ * marks the run `failed` with the reason, keeps the old link (the next run asks again from there)
+ * and removes no photo for departure or scope. Last, it deletes the job markers of runs too old for
  * any of their jobs to arrive.
  */
 export async function planRun(
@@ -82,12 +107,20 @@ export async function planRun(
   // The clock that stamps every record this run lists: those stamped since are this run's users.
   const listingStartedAt = now();
   try {
-    const listingError = await listPages();
+    const listing = await listUsers();
     // Only a whole listing tells who left the directory.
-    const notes = run.photoSyncActive
-      ? await enqueuePhotoJobs({ departedWithPhoto: listingError === undefined })
+    const jobNotes = run.photoSyncActive
+      ? await enqueuePhotoJobs({
+          since: listingStartedAt,
+          full: listing.full,
+          whole: listing.error === undefined,
+        })
       : { warnings: [], skipped: 0 };
-    const finished = await deps.runs.finishPlanning(run.runId, listingError, notes);
+    const notes = {
+      ...jobNotes,
+      warnings: [...(listing.warning === undefined ? [] : [listing.warning]), ...jobNotes.warnings],
+    };
+    const finished = await deps.runs.finishPlanning(run.runId, listing.error, notes);
     if (finished !== undefined) deps.log.runSummary(finished);
     await pruneOldRuns();
     await pruneHistory(run.runId, now(), { ...deps.retention, log: deps.log });
@@ -142,46 +175,75 @@ export async function planRun(
     }
   }
 
-  async function listPages(): Promise<RunError | undefined> {
-    const pages = deps.listUserPages()[Symbol.asyncIterator]();
+  /** A delta round; when Graph no longer keeps the link, one full round instead, logged. */
+  async function listUsers(): Promise<Listing> {
+    const deltaLink = await deps.deltaLinks.read(USERS_DELTA_SCOPE);
+    const listing = await listRound(deltaLink);
+    if (listing !== 'expired') return listing;
+    deps.log.write('warn', DELTA_LINK_EXPIRED.code, { runId: run.runId, reason: DELTA_LINK_EXPIRED.message });
+    const full = await listRound(undefined);
+    if (full !== 'expired') return { ...full, warning: DELTA_LINK_EXPIRED };
+    // A full round's own page link can expire too (a listing that took too long): it broke off.
+    const error = listingFailed('Graph asked for a resync again during the full listing.');
+    logPlanningFailed(deps.log, run.runId, error, 'deltaLinkExpired');
+    return { full: true, error, warning: DELTA_LINK_EXPIRED };
+  }
+
+  async function listRound(deltaLink: string | undefined): Promise<Listing | 'expired'> {
+    const full = deltaLink === undefined;
+    const pages = deps.listUserChanges(deltaLink)[Symbol.asyncIterator]();
+    let nextLink: string | undefined;
     // The next page is on its way while this one is stored: two pages in memory at most.
     for (let next = fetchPage(pages); ;) {
       const fetched = await next;
-      if (fetched.kind === 'failed') return fetched.error;
-      if (fetched.kind === 'done') return undefined;
+      if (fetched.kind === 'failed') return { full, error: fetched.error };
+      // From a link or a page link Graph no longer keeps: what this round wrote is kept (idempotent).
+      if (fetched.kind === 'expired') return 'expired';
+      if (fetched.kind === 'done') break;
       next = fetchPage(pages);
-      await deps.identities.upsertCoreAttributes(fetched.page, now());
-      await deps.runs.addPlanned(run.runId, fetched.page.length, 0);
-      deps.log.write('info', 'usersListed', { runId: run.runId, users: fetched.page.length });
+      const { users, removed } = fetched.page;
+      if (users.length > 0) await deps.identities.upsertCoreAttributes(users, now());
+      // Graph says so for each of them: recorded whatever becomes of the rest of the round.
+      const departed = removed.length > 0 ? await deps.identities.markDeparted(removed, now()) : 0;
+      // With photo jobs, the photo-job pass counts the run's users from the table.
+      if (!run.photoSyncActive && users.length > 0) await deps.runs.addPlanned(run.runId, users.length, 0);
+      nextLink = fetched.page.deltaLink ?? nextLink;
+      deps.log.write('info', 'usersListed', { runId: run.runId, users: users.length, departed, full });
     }
+    // Only after the whole round: a round that broke off is asked again from the old link.
+    if (nextLink !== undefined) await deps.deltaLinks.save(USERS_DELTA_SCOPE, nextLink, now());
+    return { full };
+  }
+
+  function listingFailed(cause: string): RunError {
+    return {
+      code: 'listUsersFailed',
+      message: `Listing users in Microsoft Graph failed: ${cause} Users not listed were left as they are.`,
+    };
   }
 
   /**
    * Only fetching a page (Graph, or the credential in front of it) may fail the run, so this never
    * throws; a storage fault is thrown on by the caller, so the trigger fails and says so.
    */
-  async function fetchPage(pages: AsyncIterator<DirectoryUser[]>): Promise<FetchedPage> {
+  async function fetchPage(pages: AsyncIterator<DirectoryChanges>): Promise<FetchedPage> {
     try {
       const next = await pages.next();
       return next.done === true ? { kind: 'done' } : { kind: 'page', page: next.value };
     } catch (error) {
+      if (isDeltaLinkExpired(error)) return { kind: 'expired' };
       const cause = classifyThrown(error);
-      const listingError: RunError = {
-        code: 'listUsersFailed',
-        message:
-          `Listing users in Microsoft Graph failed: ${cause.message} ` +
-          'Users not listed were left as they are.',
-      };
+      const listingError = listingFailed(cause.message);
       logPlanningFailed(deps.log, run.runId, listingError, cause.code);
       return { kind: 'failed', error: listingError };
     }
   }
 
-  async function enqueuePhotoJobs(options: { departedWithPhoto: boolean }): Promise<PlanningNotes> {
+  async function enqueuePhotoJobs(listing: ListingKnowledge): Promise<PlanningNotes> {
     let jobSeq = 0;
     let skipped = 0;
     // Departed users are counted among the run's users, so that its outcomes still add up to them.
-    const enqueue = async (groups: string[][], departed: number, removal?: RemovalReason): Promise<void> => {
+    const enqueue = async (groups: string[][], users: number, removal?: RemovalReason): Promise<void> => {
       // A job is named after its greatest id (ids are in table order): one query finds who it checked.
       const jobs = groups.map((userIds): PhotoJob => ({
         runId: run.runId,
@@ -191,13 +253,13 @@ export async function planRun(
       }));
       jobSeq += jobs.length;
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
-      if (jobs.length > 0 || departed > 0) await deps.runs.addPlanned(run.runId, departed, jobs.length);
+      if (jobs.length > 0 || users > 0) await deps.runs.addPlanned(run.runId, users, jobs.length);
     };
     const scope = await refreshScope(run.runId, await deps.settings.read(), deps);
     const route = jobRouter(
       scope,
       scope.known && (scope.include || scope.exclude) ? scopeFilter(scope, deps.scope) : undefined,
-      options.departedWithPhoto,
+      listing.whole,
     );
     const removals = new RemovalPlan(
       planning.allowRemovals === true ? undefined : deps.removalLimit,
@@ -205,22 +267,28 @@ export async function planRun(
     );
     // A page of ids rarely ends on a job's boundary: the rest opens the next page's first job.
     let rest: string[] = [];
-    for await (const page of deps.identities.listPhotoJobUsers(listingStartedAt, options)) {
+    for await (const page of deps.identities.listPhotoJobUsers(listing)) {
       const ids = [...rest];
+      // Left out by a whole full round, with no photo to remove: only the record says they left.
+      const departedWithoutPhoto: string[] = [];
+      let inDirectory = 0;
       for (const user of page) {
+        if (!user.departed) inDirectory++;
+        else if (!user.hasPhoto && !user.departureRecorded) departedWithoutPhoto.push(user.userId);
         const decided = await route(user);
         if (decided.kind === 'check') ids.push(user.userId);
         else if (decided.kind === 'remove') await removals.add(decided.reason, user.userId);
         else if (!user.departed) skipped++;
       }
+      if (departedWithoutPhoto.length > 0) await deps.identities.markDeparted(departedWithoutPhoto, now());
       const whole = ids.length - (ids.length % MAX_USERS_PER_JOB);
       rest = ids.slice(whole);
-      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), 0);
+      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), inDirectory);
     }
     await enqueue(rest.length > 0 ? [rest] : [], 0);
     const tally = await removals.finish();
     skipped += tally.withheld.outOfScope;
-    const listingBrokeOff: RunWarning | undefined = options.departedWithPhoto
+    const listingBrokeOff: RunWarning | undefined = listing.whole
       ? undefined
       : {
           code: 'listUsersFailed',

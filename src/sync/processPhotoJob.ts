@@ -7,6 +7,7 @@ import {
   type PhotoMetadata,
 } from '../domain/PhotoDecision';
 import type { PhotoJob } from '../domain/PhotoJob';
+import { isQuietCheck } from '../domain/QuietCheck';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import type { PhotoGraph } from '../graph/PhotoGraph';
 import {
@@ -87,8 +88,11 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
     if (decision.action === 'deletePhoto') await deps.photoBlobs.delete(userId);
   });
   const checkedAt = now();
-  const departed =
-    job.removal === 'departed' ? { inDirectory: false, departedAt: checkedAt.toISOString() } : {};
+  // A departure recorded before (a delta round's `@removed`) keeps its time.
+  const departedFields = (before: UserEntity | undefined): EntityFields =>
+    job.removal !== 'departed' || before?.inDirectory === false
+      ? {}
+      : { inDirectory: false, departedAt: checkedAt.toISOString() };
   // A purge creates no record: a blob none named is deleted, and nothing else is told of it.
   const recorded = decisions.filter(({ before }) => before !== undefined || job.removal !== 'purged');
   // The job's marker tells when its users were checked: a record is written only where it changes.
@@ -97,7 +101,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
       .map(({ userId, decision, before }) => ({
         userId,
         before,
-        fields: { ...photoFields(decision, job.runId, checkedAt), ...departed },
+        fields: { ...photoFields(decision, job.runId, checkedAt), ...departedFields(before) },
       }))
       .filter(({ fields, before }) => changesRecord(fields, before))
       .map(({ userId, fields }) => ({ userId, fields })),
@@ -178,14 +182,18 @@ async function removePhotos(job: PhotoJob, deps: PhotoWorkerDeps): Promise<UserD
 const CHECK_STAMP: ReadonlySet<string> = new Set(['lastCheckedAt', 'lastRunId']);
 
 /**
- * Whether writing `fields` changes the stored record beyond the check's own time and run. A failure
- * is always written, so that the run it failed in can be told from the record (`?result=failed`
- * lists it with its run).
+ * Whether writing `fields` changes the stored record beyond the check's own time and run, and an
+ * outcome the record already implies (`isQuietCheck`). A failure is always written, so that the run
+ * it failed in can be told from the record (`?result=failed` lists it with its run).
  */
 function changesRecord(fields: EntityFields, stored: UserEntity | undefined): boolean {
   if (stored === undefined || fields.lastResult === 'failed') return true;
+  const quiet = isQuietCheck(stored.lastResult, fields.lastResult);
   return Object.entries(fields).some(
-    ([key, value]) => !CHECK_STAMP.has(key) && (stored[key as keyof UserEntity] ?? '') !== value,
+    ([key, value]) =>
+      !CHECK_STAMP.has(key) &&
+      !(quiet && key === 'lastResult') &&
+      (stored[key as keyof UserEntity] ?? '') !== value,
   );
 }
 

@@ -100,7 +100,11 @@ export class TestEnvironment {
   static async start(options: TestEnvironmentOptions = {}): Promise<TestEnvironment> {
     const azurite = await Azurite.start({ inMemory: options.azurite?.inMemory ?? true });
     const tenant = new SimulatedTenant({ userCount: options.userCount ?? 45 });
-    const sim = await GraphSimulator.start({ tenant, latencyMs: options.latencyMs ?? 0 });
+    const sim = await GraphSimulator.start({
+      tenant,
+      latencyMs: options.latencyMs ?? 0,
+      deltaPageSize: options.graphPageSize,
+    });
     const env = {
       AzureWebJobsStorage: azurite.connectionString,
       GRAPH_BASE_URL: sim.baseUrl,

@@ -17,6 +17,8 @@ import { SimulatedTenant } from '../../dev/simulator/SimulatedTenant';
 import { trustCertificate } from '../../dev/simulator/trustCertificate';
 
 const USER_COUNT = 45;
+/** Users per `/users/delta` page: the server's choice, as delta takes no `$top`. */
+const DELTA_PAGE = 20;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 
@@ -94,7 +96,7 @@ async function control(method: string, path: string, body?: unknown): Promise<gl
 
 beforeAll(async () => {
   tenant = new SimulatedTenant({ userCount: USER_COUNT, seed: 7 });
-  sim = await GraphSimulator.start({ tenant });
+  sim = await GraphSimulator.start({ tenant, deltaPageSize: DELTA_PAGE });
   trustCertificate(sim.caCertPem);
   client = clientWithToken(sim.token);
 });
@@ -401,6 +403,63 @@ describe('control API', () => {
     expect((await (await control('GET', 'counters')).json()) as { requests: number }).toMatchObject({
       requests: 0,
     });
+  });
+});
+
+// After every test of the shared tenant's users: it renames, deletes and hires there.
+describe('users delta', () => {
+  interface DeltaPage extends UserPage {
+    '@odata.deltaLink'?: string;
+  }
+
+  /** A whole round: every page's users, and the link the last page ends with. */
+  async function round(
+    first: string,
+  ): Promise<{ value: DeltaPage['value']; deltaLink: string; pages: number }> {
+    const value: DeltaPage['value'] = [];
+    let page = (await client.api(first).get()) as DeltaPage;
+    for (let pages = 1; ; pages++) {
+      value.push(...page.value);
+      if (page['@odata.nextLink'] === undefined)
+        return { value, deltaLink: page['@odata.deltaLink']!, pages };
+      expect(page['@odata.deltaLink']).toBeUndefined();
+      page = (await client.api(page['@odata.nextLink']).get()) as DeltaPage;
+    }
+  }
+
+  it('an initial round lists every user in server-sized pages; a round from its link only the changes, @removed for the deleted', async () => {
+    const initial = await round('/users/delta?$select=id,displayName');
+    expect(initial.pages).toBe(Math.ceil(USER_COUNT / DELTA_PAGE));
+    expect(initial.value.map((user) => user.id)).toEqual(tenant.users().map((user) => user.id));
+    expect(Object.keys(initial.value[0]).sort()).toEqual(['displayName', 'id']);
+
+    const quiet = await round(initial.deltaLink);
+    expect(quiet).toMatchObject({ value: [], pages: 1 });
+
+    const [renamed, deleted] = tenant.users().map((user) => user.id);
+    tenant.rename(renamed, 'New Name');
+    tenant.deleteUser(deleted);
+    const hired = tenant.hire();
+    const changes = await round(quiet.deltaLink);
+    expect(changes.value).toEqual([
+      { id: renamed, displayName: 'New Name' },
+      { id: deleted, '@removed': { reason: 'deleted' } },
+      { id: hired.id, displayName: hired.displayName },
+    ]);
+    // The changes were delivered: the next round from the new link is quiet again.
+    expect((await round(changes.deltaLink)).value).toEqual([]);
+  });
+
+  it('answers 410 for a token it did not issue or while deltaTokenExpired, and refuses $top', async () => {
+    const { deltaLink } = await round('/users/delta?$select=id');
+    sim.faults.deltaTokenExpired = true;
+    const expired = await graphErrorOf(client.api(deltaLink).get());
+    expect([expired.statusCode, expired.code]).toEqual([410, 'syncStateNotFound']);
+    sim.faults.deltaTokenExpired = false;
+    expect((await graphErrorOf(client.api('/users/delta?$deltatoken=bm90LW91cnM').get())).statusCode).toBe(
+      410,
+    );
+    expect((await graphErrorOf(client.api('/users/delta').top(5).get())).statusCode).toBe(400);
   });
 });
 

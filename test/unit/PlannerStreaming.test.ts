@@ -3,7 +3,8 @@ import type { PhotoJob } from '../../src/domain/PhotoJob';
 import { emptyCounts } from '../../src/domain/PhotoOutcome';
 import type { Run } from '../../src/domain/Run';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
-import type { PhotoJobUser } from '../../src/storage/IdentityStore';
+import type { DirectoryChanges } from '../../src/graph/listUserChanges';
+import type { ListingKnowledge, PhotoJobUser } from '../../src/storage/IdentityStore';
 import { planRun, type PlannerDeps } from '../../src/sync/planRun';
 import { SyncLog } from '../../src/sync/SyncLog';
 
@@ -45,29 +46,28 @@ function recordingDeps(
   const departedAsked: boolean[] = [];
   const planned = { users: 0, jobs: 0 };
   const sent: PhotoJob[] = [];
-  async function* listUserPages(): AsyncGenerator<DirectoryUser[]> {
+  async function* listUserChanges(): AsyncGenerator<DirectoryChanges> {
     for (const [index, page] of pages.entries()) {
       events.push(`fetch page ${index + 1}`);
-      yield page;
+      yield { users: page, removed: [], ...(index === pages.length - 1 ? { deltaLink: 'next' } : {}) };
     }
   }
-  async function* listPhotoJobUsers(
-    from: Date,
-    options: { departedWithPhoto: boolean },
-  ): AsyncGenerator<PhotoJobUser[]> {
-    since.push(from);
-    departedAsked.push(options.departedWithPhoto);
+  async function* listPhotoJobUsers(listing: ListingKnowledge): AsyncGenerator<PhotoJobUser[]> {
+    since.push(listing.since);
+    departedAsked.push(listing.whole);
     for (const [index, page] of stored.entries()) {
       events.push(`read ids ${index + 1}`);
       yield page.map((userId) => ({
         userId,
         departed: departedIds.has(userId),
+        departureRecorded: false,
         hasPhoto: departedIds.has(userId),
       }));
     }
   }
   const deps: PlannerDeps = {
-    listUserPages,
+    listUserChanges,
+    deltaLinks: { read: async () => undefined, save: async () => undefined },
     listMemberPages: () => {
       throw new Error('no scope group is set');
     },
@@ -89,6 +89,7 @@ function recordingDeps(
     identities: {
       upsertCoreAttributes: async (users: readonly DirectoryUser[]) =>
         void events.push(`store ${users.length} users`),
+      markDeparted: async (userIds: readonly string[]) => userIds.length,
       listPhotoJobUsers,
     },
     runs: {
@@ -242,12 +243,12 @@ test("after a whole listing, stored users it no longer lists who have a photo ge
 
 test('after a listing that broke off, users it did not list are not asked for', async () => {
   const { deps, departedAsked } = recordingDeps([], [[user(1).id]]);
-  async function* brokenListing(): AsyncGenerator<DirectoryUser[]> {
-    yield [user(1)];
+  async function* brokenListing(): AsyncGenerator<DirectoryChanges> {
+    yield { users: [user(1)], removed: [] };
     throw new Error('socket hang up');
   }
 
-  await planRun(RUN, { ...deps, listUserPages: brokenListing });
+  await planRun(RUN, { ...deps, listUserChanges: brokenListing });
 
   expect(departedAsked).toEqual([false]);
 });
