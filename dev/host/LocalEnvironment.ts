@@ -74,9 +74,11 @@ export class LocalEnvironment {
         );
       }
     } else if (!isStorageConfigured(env)) {
-      const ports =
-        requestedPorts(env) ?? (options.azuriteWellKnownPorts ? await wellKnownPortsOrFree() : undefined);
-      azurite = await Azurite.start({ ...storage, ports });
+      const ports = requestedPorts(env);
+      azurite =
+        ports === undefined && options.azuriteWellKnownPorts
+          ? await startOnWellKnownPorts(storage)
+          : await Azurite.start({ ...storage, ports });
       env.AzureWebJobsStorage = azurite.connectionString;
       options.write(
         `Azurite (${where}; AzureWebJobsStorage is not set): blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table}`,
@@ -192,6 +194,19 @@ async function portOrFree(preferred: number): Promise<number> {
 }
 
 const WELL_KNOWN_PORTS: AzuritePorts = { blob: 10000, queue: 10001, table: 10002 };
+
+/**
+ * Azurite on 10000-10002 where free. Another start (a second host, a test beside this one) can take
+ * a port between the probe and Azurite's own listen: then on free ports rather than failing.
+ */
+async function startOnWellKnownPorts(storage: AzuriteOptions): Promise<Azurite> {
+  try {
+    return await Azurite.start({ ...storage, ports: await wellKnownPortsOrFree() });
+  } catch (error) {
+    if (!(error instanceof Error && error.message.includes('EADDRINUSE'))) throw error;
+    return Azurite.start(storage);
+  }
+}
 
 async function wellKnownPortsOrFree(): Promise<AzuritePorts> {
   return {

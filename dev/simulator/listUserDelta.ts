@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { graphError, jsonAnswer, type GraphAnswer } from './GraphAnswer';
 import type { GraphCall } from './GraphCall';
-import { DEFAULT_USER_PROPERTIES, parseSelect, projectUser, type UserProperty } from './listUsers';
+import { DEFAULT_USER_PROPERTIES, projectUser, readSelect, type UserProperty } from './listUsers';
 import type { SimulatorState } from './SimulatorState';
 
 /**
@@ -72,13 +72,8 @@ export function listUserDelta(
     if (from === undefined) return GONE();
     state = from;
   } else {
-    const select = parseSelect(call.query.get('$select'));
-    if (typeof select === 'string')
-      return graphError(
-        400,
-        'BadRequest',
-        `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
-      );
+    const select = readSelect(call.query);
+    if (select !== undefined && 'status' in select) return select;
     state = { after: null, upTo: tenant.version, start: 0, page: 0, select: select ?? null };
   }
   const failAfter = sim.faults.listFailAfterPages;

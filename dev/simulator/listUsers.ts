@@ -51,13 +51,8 @@ export function listUsers(
   const paging = readPaging(call.query);
   if ('status' in paging) return paging;
   const { top, position } = paging;
-  const select = parseSelect(call.query.get('$select'));
-  if (typeof select === 'string')
-    return graphError(
-      400,
-      'BadRequest',
-      `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
-    );
+  const select = readSelect(call.query);
+  if (select !== undefined && 'status' in select) return select;
   const failAfter = sim.faults.listFailAfterPages;
   if (failAfter !== undefined && position.page >= failAfter)
     return graphError(500, 'InternalServerError', 'Simulated failure while listing users.');
@@ -80,8 +75,20 @@ export function listUsers(
   return jsonAnswer(200, body);
 }
 
+/** `$select` as canonical property names (undefined without one), or Graph's 400 for an unknown name. */
+export function readSelect(query: URLSearchParams): UserProperty[] | undefined | GraphAnswer {
+  const select = parseSelect(query.get('$select'));
+  return typeof select === 'string'
+    ? graphError(
+        400,
+        'BadRequest',
+        `Could not find a property named '${select}' on type 'microsoft.graph.user'.`,
+      )
+    : select;
+}
+
 /** Canonical property names, undefined without `$select`, or the first unknown name. */
-export function parseSelect(text: string | null): UserProperty[] | undefined | string {
+function parseSelect(text: string | null): UserProperty[] | undefined | string {
   if (text === null) return undefined;
   const selected: UserProperty[] = [];
   for (const name of text

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Agent, fetch, type RequestInit, type Response } from 'undici';
 import { freePort } from '../../dev/azurite/Azurite';
 import type { Run } from '../../src/domain/Run';
+import { DEMO_ONLY_ENV } from './demoOnlyEnv';
 
 export const projectRoot = resolve(__dirname, '..', '..');
 export const startScript = join(projectRoot, 'dist', 'dev', 'host', 'start.js');
@@ -135,7 +136,7 @@ export class HostProcess {
   }
 }
 
-/** Empty values override a developer's local.settings.json: these tests want Azurite and the demo tenant. */
+/** The built host on `port` with a demo tenant of `users`, whatever the machine has configured. */
 export function hostEnv(port: number, users: number, token: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -145,16 +146,7 @@ export function hostEnv(port: number, users: number, token: string): NodeJS.Proc
     DEMO_GRAPH_TOKEN: token,
     // Far from any test run, so the timer cannot add a run of its own.
     PHOTO_SYNC_SCHEDULE: '0 0 0 1 1 *',
-    AzureWebJobsStorage: '',
-    AzureWebJobsStorage__accountName: '',
-    AzureWebJobsStorage__blobServiceUri: '',
-    GRAPH_BASE_URL: '',
-    GRAPH_ACCESS_TOKEN: '',
-    AZURE_CLIENT_ID: '',
-    AZURE_CLIENT_SECRET: '',
-    AZURE_CLIENT_CERTIFICATE_PATH: '',
-    AZURITE_PORTS: '',
-    LOCAL_DATA_DIR: '',
+    ...DEMO_ONLY_ENV,
   };
 }
 

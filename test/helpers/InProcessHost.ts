@@ -8,6 +8,7 @@ import { LocalHost } from '../../dev/host/LocalHost';
 import { createServices, useServices } from '../../src/app/AppServices';
 import { loadConfig } from '../../src/config/AppConfig';
 import type { DemoTenant } from '../../dev/demo/DemoTenant';
+import { DEMO_ONLY_ENV } from './demoOnlyEnv';
 import { loadAppFunctions } from './FunctionsCoreStandIn';
 
 const projectRoot = resolve(__dirname, '..', '..');
@@ -35,20 +36,10 @@ export class InProcessHost {
     );
     const log: string[] = [];
     const write = (line: string): void => void log.push(line);
-    // Empty values override a developer's local.settings.json: this wants Azurite and the demo tenant.
     const overrides: Record<string, string> = {
       DEMO_USERS: String(options.users),
       DEMO_CHANGE_RATE: '0',
-      AzureWebJobsStorage: '',
-      AzureWebJobsStorage__accountName: '',
-      AzureWebJobsStorage__blobServiceUri: '',
-      GRAPH_BASE_URL: '',
-      GRAPH_ACCESS_TOKEN: '',
-      AZURE_CLIENT_ID: '',
-      AZURE_CLIENT_SECRET: '',
-      AZURE_CLIENT_CERTIFICATE_PATH: '',
-      LOCAL_DATA_DIR: '',
-      AZURITE_PORTS: '',
+      ...DEMO_ONLY_ENV,
     };
     const saved = Object.fromEntries(Object.keys(overrides).map((key) => [key, process.env[key]]));
     Object.assign(process.env, overrides);
