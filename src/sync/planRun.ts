@@ -205,8 +205,10 @@ export async function planRun(
       if (users.length > 0) await deps.identities.upsertCoreAttributes(users, now());
       // Graph says so for each of them: recorded whatever becomes of the rest of the round.
       const departed = removed.length > 0 ? await deps.identities.markDeparted(removed, now()) : 0;
-      // With photo jobs, the photo-job pass counts the run's users from the table.
-      if (!run.photoSyncActive && users.length > 0) await deps.runs.addPlanned(run.runId, users.length, 0);
+      // With photo jobs, the photo-job pass counts the run's users from the table. The write on
+      // every page still stamps the run's progress (a long listing is not a stuck run) and stops
+      // this planning, before it sends a job, when the run was closed meanwhile.
+      await deps.runs.addPlanned(run.runId, run.photoSyncActive ? 0 : users.length, 0);
       nextLink = fetched.page.deltaLink ?? nextLink;
       deps.log.write('info', 'usersListed', { runId: run.runId, users: users.length, departed, full });
     }
