@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnNodeChild } from '../process/spawnNodeChild';
 
 /** Azurite's well-known development account (public, documented; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -50,18 +51,6 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
 }
 
 /**
- * Runs Azurite's own entry (argv[1], as if started directly) in a process that stops when the
- * parent's end of its stdin pipe closes. That happens on every kind of parent exit, `kill -9`
- * included, so no Azurite is left behind holding the ports and the data. It stops as on SIGTERM,
- * so data on disk is saved first; the timer ends it should that shutdown hang.
- */
-const EXIT_WITH_PARENT = [
-  'const stop = () => { process.kill(process.pid, "SIGTERM"); setTimeout(() => process.exit(0), 3000).unref(); };',
-  "process.stdin.on('end', stop).on('error', stop).resume();",
-  'require(process.argv[1]);',
-].join(' ');
-
-/**
  * Azurite from node_modules, as a child process that exits with its parent, on free loopback
  * ports. Recent storage SDKs send API versions newer than Azurite knows, hence
  * `--skipApiVersionCheck`.
@@ -93,9 +82,6 @@ export class Azurite {
 
   private async launch(): Promise<void> {
     const args = [
-      '-e',
-      EXIT_WITH_PARENT,
-      require.resolve('azurite/dist/src/azurite.js'),
       '--silent',
       '--skipApiVersionCheck',
       '--disableTelemetry',
@@ -114,8 +100,7 @@ export class Azurite {
       String(this.ports.table),
       ...(this.options.inMemory ? ['--inMemoryPersistence'] : ['--location', this.options.location]),
     ];
-    const child = spawn(process.execPath, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const child = spawnNodeChild(require.resolve('azurite/dist/src/azurite.js'), args, {
       cwd: this.options.inMemory ? tmpdir() : this.options.location,
     });
     this.process = child;

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnNodeChild } from '../process/spawnNodeChild';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -29,10 +30,9 @@ export class HostProcess {
   ) {}
 
   static async start(options: HostProcessOptions): Promise<HostProcess> {
-    const child = spawn(process.execPath, [join(options.projectRoot, 'dist', 'dev', 'host', 'start.js')], {
+    const child = spawnNodeChild(join(options.projectRoot, 'dist', 'dev', 'host', 'start.js'), [], {
       cwd: options.projectRoot,
       env: { ...process.env, ...options.env, PORT: String(options.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const host = new HostProcess(child, `http://127.0.0.1:${options.port}`);
     for (const stream of [child.stdout, child.stderr])

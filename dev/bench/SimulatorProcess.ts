@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnNodeChild } from '../process/spawnNodeChild';
 import { createInterface } from 'node:readline';
 import { createSecureContext } from 'node:tls';
 import { Agent, fetch } from 'undici';
@@ -46,16 +47,10 @@ export class SimulatorProcess {
   }
 
   static async start(options: SimulatorProcessOptions): Promise<SimulatorProcess> {
-    const args = [
-      join(__dirname, '..', 'simulator', 'serve.js'),
-      '--users',
-      String(options.users),
-      '--latency-ms',
-      String(options.latencyMs),
-    ];
+    const args = ['--users', String(options.users), '--latency-ms', String(options.latencyMs)];
     if (options.throttleRps !== undefined) args.push('--throttle-rps', String(options.throttleRps));
     if (options.scopeMembers !== undefined) args.push('--scope-members', String(options.scopeMembers));
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnNodeChild(join(__dirname, '..', 'simulator', 'serve.js'), args);
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const firstLine = await new Promise<string>((resolve, reject) => {
