@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { PhotoDecision, StoredPhoto } from '../domain/PhotoDecision';
 import type { PhotoOutcome } from '../domain/PhotoOutcome';
+import type { PlannedPhotoState } from '../domain/PhotoJob';
 import type { DirectoryUser } from '../graph/DirectoryUser';
 import { chunks } from '../domain/chunks';
 import { getOrUndefined } from './StorageErrors';
@@ -62,7 +63,7 @@ function groupByPartition<T>(items: readonly T[], userIdOf: (item: T) => string)
   return groups;
 }
 
-export function storedPhotoOf(entity: UserEntity | undefined): StoredPhoto {
+export function storedPhotoOf(entity: EntityFields | undefined): StoredPhoto {
   if (entity === undefined || !entity.photoSha256) return {};
   return {
     sha256: entity.photoSha256,
@@ -130,17 +131,27 @@ function coreFields(user: DirectoryUser, syncedAt: string): EntityFields {
   };
 }
 
-const PHOTO_STATE_FIELDS = [
-  'inDirectory',
-  'departedAt',
+/** What a check job's users are planned with: the fields a check decides from, but the error text. */
+const PLANNED_STATE_FIELDS = [
   'photoSha256',
   'photoEtag',
   'photoVerifiedAt',
   'lastResult',
-  'lastErrorCode',
-  'lastErrorMessage',
   'lastRunId',
-];
+  'lastErrorCode',
+] as const satisfies ReadonlyArray<keyof PlannedPhotoState>;
+
+const PHOTO_STATE_FIELDS = ['inDirectory', 'departedAt', 'lastErrorMessage', ...PLANNED_STATE_FIELDS];
+
+/** The planned state of a stored user: their record's photo fields, the empty ones left out. */
+function plannedStateOf(entity: UserEntity): PlannedPhotoState {
+  const state: PlannedPhotoState = {};
+  for (const field of PLANNED_STATE_FIELDS) {
+    const value = entity[field];
+    if (value) Object.assign(state, { [field]: value });
+  }
+  return state;
+}
 
 /**
  * A stored user as the photo-job pass sees it. `departed`: not in the directory, as recorded
@@ -151,6 +162,8 @@ export interface PhotoJobUser {
   departed: boolean;
   departureRecorded: boolean;
   hasPhoto: boolean;
+  /** Handed to the user's check job, so that it need not read the record again. */
+  stored: PlannedPhotoState;
 }
 
 /**
@@ -208,7 +221,8 @@ export class IdentityStore {
   }
 
   /**
-   * The photo state of each user: one key-range query per partition the users are in. The planner
+   * The photo state of each user, for a job that does not carry it (a removal job): one key-range
+   * query per partition the users are in. The planner
    * cuts jobs from consecutive row keys (`listPhotoJobUsers`), so a job's range holds its own users
    * and, at most, users no longer in the directory without a photo: a range scan, where twenty
    * point reads would be twenty requests and an `or` of row keys a scan of the whole partition.
@@ -234,14 +248,15 @@ export class IdentityStore {
   /**
    * The users a run's photo jobs are cut from, in table order (partition, then row key), a page at
    * a time: every stored user, read from the table rather than from the listing, because a delta
-   * round names only the users that changed while every user's photo is checked each run. A listing
-   * that broke off (delta or full) leaves out those it did not deliver: they are left as they are.
+   * round names only the users that changed while every user's photo is checked each run. Each
+   * comes with the photo state their check decides from. A listing that broke off (delta or full)
+   * leaves out those it did not deliver: they are left as they are.
    */
   async *listPhotoJobUsers(listing: ListingKnowledge): AsyncGenerator<PhotoJobUser[]> {
     const sinceText = listing.since.toISOString();
     const pages = this.table
       .listEntities<UserEntity>({
-        queryOptions: { select: ['RowKey', 'coreSyncedAt', 'inDirectory', 'photoSha256'] },
+        queryOptions: { select: ['RowKey', 'coreSyncedAt', 'inDirectory', ...PLANNED_STATE_FIELDS] },
       })
       .byPage({ maxPageSize: LIST_PAGE_SIZE });
     for await (const page of pages) {
@@ -257,6 +272,7 @@ export class IdentityStore {
             departed: departureRecorded || (notListed && listing.full),
             departureRecorded,
             hasPhoto: Boolean(entity.photoSha256),
+            stored: plannedStateOf(entity),
           },
         ];
       });

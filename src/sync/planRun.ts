@@ -4,7 +4,7 @@ import { chunks } from '../domain/chunks';
 import { MAX_USERS_PER_JOB, type PhotoJob } from '../domain/PhotoJob';
 import type { Run } from '../domain/Run';
 import type { RunError } from '../domain/RunError';
-import type { IdentityStore, ListingKnowledge } from '../storage/IdentityStore';
+import type { IdentityStore, ListingKnowledge, PhotoJobUser } from '../storage/IdentityStore';
 import type { JobQueue } from '../storage/JobQueue';
 import type { PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import { RunFinishedError } from '../storage/RunFinishedError';
@@ -13,7 +13,6 @@ import { mapWithConcurrency } from './mapWithConcurrency';
 import { failPlanning, logPlanningFailed } from './failPlanning';
 import type { SyncLog } from './SyncLog';
 import { classifyThrown } from '../graph/GraphFailure';
-import type { RemovalReason } from '../domain/RemovalReason';
 import type { RunWarning } from '../domain/RunWarning';
 import type { ScopeStore } from '../storage/ScopeStore';
 import type { SettingsStore } from '../storage/SettingsStore';
@@ -90,10 +89,11 @@ const SEND_CONCURRENCY = 16;
  * names, fetching a page while the one before is stored; `@removed` users are recorded as departed.
  * A steady run thus writes only what changed. Then — only when photo sync is active — it reads the
  * stored users back in table order and enqueues the in-directory ones as photo jobs of 20
- * consecutive row keys, so a worker reads a job's records in one key-range query: every user's
- * photo is checked each run, since photos have no delta. Departed users who still have a stored
- * photo get removal jobs; a whole full round also finds as departed the users it left out. Neither
- * pass holds more than two pages: memory does not grow with the tenant. A listing that breaks off
+ * consecutive row keys, each carrying the photo state the pass read of its users, so its worker
+ * reads no record: every user's photo is checked each run, since photos have no delta. Departed
+ * users who still have a stored photo get removal jobs; a whole full round also finds as departed
+ * the users it left out. Neither pass holds more than two pages: memory does not grow with the
+ * tenant. A listing that breaks off
  * marks the run `failed` with the reason, keeps the old link (the next run asks again from there)
  * and removes no photo for departure or scope. Last, it deletes the job markers of runs too old for
  * any of their jobs to arrive.
@@ -245,18 +245,22 @@ export async function planRun(
     let jobSeq = 0;
     let skipped = 0;
     // Departed users are counted among the run's users, so that its outcomes still add up to them.
-    const enqueue = async (groups: string[][], users: number, removal?: RemovalReason): Promise<void> => {
-      // A job is named after its greatest id (ids are in table order): one query finds who it checked.
-      const jobs = groups.map((userIds): PhotoJob => ({
-        runId: run.runId,
-        jobId: userIds[userIds.length - 1],
-        userIds,
-        ...(removal === undefined ? {} : { removal }),
-      }));
+    const enqueue = async (jobs: PhotoJob[], users: number): Promise<void> => {
       jobSeq += jobs.length;
       await mapWithConcurrency(jobs, SEND_CONCURRENCY, (job) => deps.photoJobs.send(job));
       if (jobs.length > 0 || users > 0) await deps.runs.addPlanned(run.runId, users, jobs.length);
     };
+    // A job is named after its greatest id (ids are in table order): one query finds who it checked.
+    const jobOf = (userIds: string[]): Pick<PhotoJob, 'runId' | 'jobId' | 'userIds'> => ({
+      runId: run.runId,
+      jobId: userIds[userIds.length - 1],
+      userIds,
+    });
+    // A check job carries what the pass read of its users, so its worker reads no record.
+    const checkJob = (users: PhotoJobUser[]): PhotoJob => ({
+      ...jobOf(users.map((user) => user.userId)),
+      stored: Object.fromEntries(users.map((user) => [user.userId, user.stored])),
+    });
     const scope = await refreshScope(run.runId, await deps.settings.read(), deps);
     const route = jobRouter(
       scope,
@@ -265,12 +269,12 @@ export async function planRun(
     );
     const removals = new RemovalPlan(
       planning.allowRemovals === true ? undefined : deps.removalLimit,
-      (reason, ids) => enqueue([ids], reason === 'departed' ? ids.length : 0, reason),
+      (reason, ids) => enqueue([{ ...jobOf(ids), removal: reason }], reason === 'departed' ? ids.length : 0),
     );
     // A page of ids rarely ends on a job's boundary: the rest opens the next page's first job.
-    let rest: string[] = [];
+    let rest: PhotoJobUser[] = [];
     for await (const page of deps.identities.listPhotoJobUsers(listing)) {
-      const ids = [...rest];
+      const checks = [...rest];
       // Left out by a whole full round, with no photo to remove: only the record says they left.
       const departedWithoutPhoto: string[] = [];
       let inDirectory = 0;
@@ -278,16 +282,16 @@ export async function planRun(
         if (!user.departed) inDirectory++;
         else if (!user.hasPhoto && !user.departureRecorded) departedWithoutPhoto.push(user.userId);
         const decided = await route(user);
-        if (decided.kind === 'check') ids.push(user.userId);
+        if (decided.kind === 'check') checks.push(user);
         else if (decided.kind === 'remove') await removals.add(decided.reason, user.userId);
         else if (!user.departed) skipped++;
       }
       if (departedWithoutPhoto.length > 0) await deps.identities.markDeparted(departedWithoutPhoto, now());
-      const whole = ids.length - (ids.length % MAX_USERS_PER_JOB);
-      rest = ids.slice(whole);
-      await enqueue(chunks(ids.slice(0, whole), MAX_USERS_PER_JOB), inDirectory);
+      const whole = checks.length - (checks.length % MAX_USERS_PER_JOB);
+      rest = checks.slice(whole);
+      await enqueue(chunks(checks.slice(0, whole), MAX_USERS_PER_JOB).map(checkJob), inDirectory);
     }
-    await enqueue(rest.length > 0 ? [rest] : [], 0);
+    await enqueue(rest.length > 0 ? [checkJob(rest)] : [], 0);
     const tally = await removals.finish();
     skipped += tally.withheld.outOfScope;
     const listingBrokeOff: RunWarning | undefined = listing.whole

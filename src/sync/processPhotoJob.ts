@@ -10,13 +10,7 @@ import type { PhotoJob } from '../domain/PhotoJob';
 import { isQuietCheck } from '../domain/QuietCheck';
 import { countOutcomes, emptyCounts, type OutcomeCounts } from '../domain/PhotoOutcome';
 import type { PhotoGraph } from '../graph/PhotoGraph';
-import {
-  photoFields,
-  storedPhotoOf,
-  type EntityFields,
-  type IdentityStore,
-  type UserEntity,
-} from '../storage/IdentityStore';
+import { photoFields, storedPhotoOf, type EntityFields, type IdentityStore } from '../storage/IdentityStore';
 import type { PhotoBlobStore } from '../storage/PhotoBlobStore';
 import type { PhotoChange, PhotoChangeFeed } from '../storage/PhotoChangeFeed';
 import type { PhotoEventStore } from '../storage/PhotoEventStore';
@@ -89,7 +83,7 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
   });
   const checkedAt = now();
   // A departure recorded before (a delta round's `@removed`) keeps its time.
-  const departedFields = (before: UserEntity | undefined): EntityFields =>
+  const departedFields = (before: EntityFields | undefined): EntityFields =>
     job.removal !== 'departed' || before?.inDirectory === false
       ? {}
       : { inDirectory: false, departedAt: checkedAt.toISOString() };
@@ -142,12 +136,15 @@ export async function processPhotoJob(job: PhotoJob, deps: PhotoWorkerDeps): Pro
 interface UserDecision {
   userId: string;
   decision: PhotoDecision;
-  before: UserEntity | undefined;
+  /** The user's record as known before this check: read, or as the planner read it. */
+  before: EntityFields | undefined;
 }
 
 async function checkPhotos(job: PhotoJob, deps: PhotoWorkerDeps, now: () => Date): Promise<UserDecision[]> {
   const [stored, metadata] = await Promise.all([
-    deps.identities.readPhotoStates(job.userIds),
+    job.stored === undefined
+      ? deps.identities.readPhotoStates(job.userIds)
+      : new Map<string, EntityFields>(Object.entries(job.stored)),
     deps.graph.getMetadata(job.userIds),
   ]);
   return mapWithConcurrency(job.userIds, DOWNLOAD_CONCURRENCY, async (userId) => ({
@@ -186,21 +183,21 @@ const CHECK_STAMP: ReadonlySet<string> = new Set(['lastCheckedAt', 'lastRunId'])
  * outcome the record already implies (`isQuietCheck`). A failure is always written, so that the run
  * it failed in can be told from the record (`?result=failed` lists it with its run).
  */
-function changesRecord(fields: EntityFields, stored: UserEntity | undefined): boolean {
+function changesRecord(fields: EntityFields, stored: EntityFields | undefined): boolean {
   if (stored === undefined || fields.lastResult === 'failed') return true;
   const quiet = isQuietCheck(stored.lastResult, fields.lastResult);
   return Object.entries(fields).some(
     ([key, value]) =>
       !CHECK_STAMP.has(key) &&
       !(quiet && key === 'lastResult') &&
-      (stored[key as keyof UserEntity] ?? '') !== value,
+      (stored[key as keyof EntityFields] ?? '') !== value,
   );
 }
 
 async function decide(
   userId: string,
   runId: string,
-  entity: UserEntity | undefined,
+  entity: EntityFields | undefined,
   metadata: PhotoMetadata | undefined,
   deps: PhotoWorkerDeps,
   now: Date,
@@ -222,7 +219,7 @@ async function decide(
 function feedEntry(
   userId: string,
   decision: PhotoDecision,
-  before: UserEntity | undefined,
+  before: EntityFields | undefined,
   at: Date,
 ): PhotoChange[] {
   if (decision.outcome === 'removed')
@@ -237,7 +234,7 @@ function feedEntry(
  * failure — not the checks that find the photo as stored: after `added` or `updated`, `unchanged`
  * is no news, and logging it would cost a write per user on the run after every change.
  */
-function isLogWorthy(decision: PhotoDecision, before: UserEntity | undefined): boolean {
+function isLogWorthy(decision: PhotoDecision, before: EntityFields | undefined): boolean {
   if (isChange(decision.outcome)) return true;
   const previous = before?.lastResult;
   if (decision.outcome === 'failed')

@@ -308,6 +308,33 @@ describe('queue delivery', () => {
     ).toHaveLength(2);
   });
 
+  test('a job delivered again decides from the records, not from the state it was planned with', async () => {
+    await t.setSettings(true, true);
+    await t.runSync();
+    const [user] = users()
+      .filter(({ id }) => t.tenant.photoOf(id) !== null)
+      .slice(5);
+    const runId = await t.planOnly();
+    const job = (await queuedPhotoJobs(t)).find((queued) => queued.userIds.includes(user.id));
+    if (job === undefined) throw new Error(`no queued job holds ${user.id}`);
+    // Planned while the record said the photo was stored, as the first delivery found it.
+    expect(job.stored?.[user.id]?.lastResult).toBe((await record(user.id)).lastResult);
+    t.sim.faults.permissionDenied = new Set([user.id]);
+    await photoWorkerHandler(job, t.context('photoWorker', { dequeueCount: 1 }));
+    expect((await record(user.id)).lastResult).toBe('failed');
+    t.sim.resetFaults();
+
+    await photoWorkerHandler(job, t.context('photoWorker', { dequeueCount: 2 }));
+
+    // From the planned state the check would have been quiet, and the failure would have stood.
+    expect(await record(user.id)).toMatchObject({
+      lastResult: 'unchanged',
+      lastErrorCode: '',
+      lastRunId: runId,
+    });
+    await t.drainQueues();
+  });
+
   test.each([
     ['not JSON', '{nope'],
     ['wrong shape', { runId: '20261126T200412Z-abcdef', userIds: 'x' }],

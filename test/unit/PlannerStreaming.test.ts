@@ -35,6 +35,12 @@ function user(n: number): DirectoryUser {
   };
 }
 
+/** What the table gives back of a user's photo state: distinct per user, so a mix-up shows. */
+const storedStateOf = (userId: string): PhotoJobUser['stored'] => ({
+  photoEtag: `"etag-${userId}"`,
+  lastResult: 'unchanged',
+});
+
 /** A planner whose stores record what it asks of them, in order; `stored` pages are what the table gives back. */
 function recordingDeps(
   pages: DirectoryUser[][],
@@ -62,6 +68,7 @@ function recordingDeps(
         departed: departedIds.has(userId),
         departureRecorded: false,
         hasPhoto: departedIds.has(userId),
+        stored: storedStateOf(userId),
       }));
     }
   }
@@ -239,6 +246,19 @@ test("after a whole listing, stored users it no longer lists who have a photo ge
     [[departed.id], 'departed'],
   ]);
   expect(planned).toEqual({ users: 3, jobs: 2 });
+  // A removal job reads its users' records when it runs: it carries no state.
+  expect(sent[1].stored).toBeUndefined();
+});
+
+test("a check job carries each of its users' photo state as the pass read it, so its worker reads no record", async () => {
+  const stored = [Array.from({ length: 45 }, (_, n) => user(n).id)];
+  const { deps, sent } = recordingDeps([], stored);
+
+  await planRun(RUN, deps);
+
+  expect(sent).toHaveLength(3);
+  for (const job of sent)
+    expect(job.stored).toEqual(Object.fromEntries(job.userIds.map((id) => [id, storedStateOf(id)])));
 });
 
 test('after a listing that broke off, users it did not list are not asked for', async () => {

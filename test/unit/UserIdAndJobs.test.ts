@@ -33,6 +33,19 @@ describe('photo job messages', () => {
     expect(parsePhotoJob(job)).toEqual({ ok: true, value: { ...job, userIds: [id(1)] } });
     expect(parsePhotoJob(JSON.stringify(job))).toMatchObject({ ok: true });
   });
+  test("a check job's planned states are accepted, keyed by the lowercased ids", () => {
+    const state = { photoEtag: '"BA09"', photoSha256: 'ab'.repeat(32), lastResult: 'unchanged' };
+    const job = {
+      runId: '20261126T200412Z-abcdef',
+      jobId: id(2),
+      userIds: [id(1).toUpperCase(), id(2)],
+      stored: { [id(1).toUpperCase()]: state, [id(2)]: {} },
+    };
+    expect(parsePhotoJob(job)).toEqual({
+      ok: true,
+      value: { ...job, userIds: [id(1), id(2)], stored: { [id(1)]: state, [id(2)]: {} } },
+    });
+  });
   test.each([
     ['not JSON', 'nope', /not JSON/],
     [
@@ -52,6 +65,31 @@ describe('photo job messages', () => {
     ],
     ['a UPN', { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: ['ada@contoso.com'] }, /object id/],
     ['a bad run id', { runId: "x' or 1 eq 1", jobId: '1', userIds: [id(1)] }, /run id/],
+    [
+      'a state for a user not in the job',
+      {
+        runId: '20261126T200412Z-abcdef',
+        jobId: '1',
+        userIds: [id(1)],
+        stored: { [id(1)]: {}, [id(2)]: {} },
+      },
+      /stored does not name exactly/,
+    ],
+    [
+      'a user without a state',
+      { runId: '20261126T200412Z-abcdef', jobId: '1', userIds: [id(1), id(2)], stored: { [id(1)]: {} } },
+      /stored does not name exactly/,
+    ],
+    [
+      'an unknown outcome in a state',
+      {
+        runId: '20261126T200412Z-abcdef',
+        jobId: '1',
+        userIds: [id(1)],
+        stored: { [id(1)]: { lastResult: 'ok' } },
+      },
+      /stored/,
+    ],
   ])('refuses %s with its reason', (_name, message, reason) => {
     const result = parsePhotoJob(message);
     expect(result.ok).toBe(false);
