@@ -1,15 +1,18 @@
 /**
- * `npm run bench:azurite -- --users N`: what each table operation of a sync costs in the local
+ * `npm run bench:azurite -- --users N`: what each storage operation of a sync costs in the local
  * Azurite once the identity table holds N users. The benchmark's wall times depend on it, and
- * Azurite's in-memory table store writes an entity in time that grows with the table
- * (docs/performance.md). The operations are the app's own (IdentityStore), timed one at a time.
+ * Azurite serves some of them in time that grows with the table (docs/performance.md). The
+ * operations are the app's own (IdentityStore, JobQueue), timed one at a time: a planner's pages,
+ * a job's reads and writes, and a run's worth of photo jobs (N / 20) through the queue.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import type { DirectoryUser } from '../../src/graph/DirectoryUser';
 import { chunks } from '../../src/domain/chunks';
-import { MAX_USERS_PER_JOB } from '../../src/domain/PhotoJob';
+import { MAX_USERS_PER_JOB, type PhotoJob } from '../../src/domain/PhotoJob';
+import { JobQueue } from '../../src/storage/JobQueue';
 import { USERS_PAGE_SIZE } from '../../src/graph/listUserPages';
 import { UserSearchIndex } from '../../src/storage/UserSearchIndex';
 import { IdentityStore, partitionOf } from '../../src/storage/IdentityStore';
@@ -82,11 +85,68 @@ async function main(): Promise<void> {
         ),
       ),
       pointReadMs: await meanMs(stored.slice(0, SAMPLES), (userId) => store.get(userId)),
+      // Planning's photo-job pass: every stored user read back, a page at a time.
+      photoJobPassPageMs: await passPageMs(store),
+      ...(await queueCosts(azurite.connectionString, chunks(stored, MAX_USERS_PER_JOB))),
     };
     console.log(JSON.stringify(figures));
   } finally {
     await azurite.stop();
   }
+}
+
+/** The mean time of one page of the photo-job pass, over the whole pass. */
+async function passPageMs(store: IdentityStore): Promise<number> {
+  const started = process.hrtime.bigint();
+  let pages = 0;
+  for await (const page of store.listPhotoJobUsers({ since: new Date(0), full: false, whole: true }))
+    if (page.length > 0) pages++;
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e4 / pages) / 100;
+}
+
+/** A run's photo jobs sent one at a time, then received 16 at a time and deleted, as a host does. */
+async function queueCosts(
+  connectionString: string,
+  groups: string[][],
+): Promise<{ jobs: number; queueSendMs: number; queueReceiveAndDeleteMs: number }> {
+  const client = new QueueClient(connectionString, 'bench-photo-jobs');
+  await client.create();
+  const queue = new JobQueue<PhotoJob>(client);
+  const runId = '20261204T000000Z-abcdef';
+  const queueSendMs = await meanMs(groups, (userIds) =>
+    queue.send({
+      runId,
+      jobId: userIds[userIds.length - 1],
+      userIds,
+      // As big as a steady job's state: a hash, an ETag, a time and the last outcome per user.
+      stored: Object.fromEntries(
+        userIds.map((userId) => [
+          userId,
+          {
+            photoSha256: 'a'.repeat(64),
+            photoEtag: `"${userId}"`,
+            photoVerifiedAt: new Date().toISOString(),
+            lastResult: 'unchanged',
+            lastRunId: runId,
+          },
+        ]),
+      ),
+    }),
+  );
+  const started = process.hrtime.bigint();
+  let received = 0;
+  while (received < groups.length) {
+    const batch = await client.receiveMessages({ numberOfMessages: 16, visibilityTimeout: 60 });
+    await Promise.all(
+      batch.receivedMessageItems.map((message) =>
+        client.deleteMessage(message.messageId, message.popReceipt),
+      ),
+    );
+    received += batch.receivedMessageItems.length;
+  }
+  const queueReceiveAndDeleteMs =
+    Math.round(Number(process.hrtime.bigint() - started) / 1e4 / groups.length) / 100;
+  return { jobs: groups.length, queueSendMs, queueReceiveAndDeleteMs };
 }
 
 main().catch((error: unknown) => {
