@@ -30,10 +30,11 @@ export interface PhotoJob {
 
 /**
  * A user's photo state as the planner read it from their record (the record's field names, empty
- * ones left out). It is still what is stored when the job runs: within a run only the user's own
- * job writes these fields, and a repeated delivery, deciding again from the state before the run,
- * comes to the outcome its earlier delivery stored. The error message is left out: a failure is
- * always written, and any other outcome after a failure changes `lastResult` anyway.
+ * ones left out). It is still what is stored when the job's first delivery runs: within a run only
+ * the user's own job writes these fields (a later delivery reads the records: `forDelivery`). The
+ * error message is left out: a failure is always written, and any other outcome after a failure
+ * changes `lastResult` anyway, so the text never decides a write. At most 20 users of at most
+ * about 1.4 KB each: a job stays well under a queue message's 64 KB.
  */
 export interface PlannedPhotoState {
   photoSha256?: string;

@@ -221,11 +221,11 @@ export class IdentityStore {
   }
 
   /**
-   * The photo state of each user, for a job that does not carry it (a removal job): one key-range
-   * query per partition the users are in. The planner
-   * cuts jobs from consecutive row keys (`listPhotoJobUsers`), so a job's range holds its own users
-   * and, at most, users no longer in the directory without a photo: a range scan, where twenty
-   * point reads would be twenty requests and an `or` of row keys a scan of the whole partition.
+   * The photo state of each user, for a job that does not carry it (a removal job) or may not use
+   * it (a repeated delivery): one key-range query per partition the users are in. The planner cuts
+   * jobs from consecutive row keys (`listPhotoJobUsers`), so a job's range holds its own users and,
+   * at most, users no longer in the directory without a photo: a range scan, where twenty point
+   * reads would be twenty requests and an `or` of row keys a scan of the whole partition.
    */
   async readPhotoStates(userIds: readonly string[]): Promise<Map<string, UserEntity | undefined>> {
     const wanted = new Set(userIds);

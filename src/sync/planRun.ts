@@ -93,10 +93,9 @@ const SEND_CONCURRENCY = 16;
  * reads no record: every user's photo is checked each run, since photos have no delta. Departed
  * users who still have a stored photo get removal jobs; a whole full round also finds as departed
  * the users it left out. Neither pass holds more than two pages: memory does not grow with the
- * tenant. A listing that breaks off
- * marks the run `failed` with the reason, keeps the old link (the next run asks again from there)
- * and removes no photo for departure or scope. Last, it deletes the job markers of runs too old for
- * any of their jobs to arrive.
+ * tenant. A listing that breaks off marks the run `failed` with the reason, keeps the old link (the
+ * next run asks again from there) and removes no photo for departure or scope. Last, it deletes
+ * the job markers of runs too old for any of their jobs to arrive.
  */
 export async function planRun(
   run: Pick<Run, 'runId' | 'photoSyncActive'>,
