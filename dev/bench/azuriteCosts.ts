@@ -33,10 +33,15 @@ function demoUser(id: string): DirectoryUser {
   };
 }
 
+/** Milliseconds since `started` shared out over `count` operations, to two decimals. */
+function msEach(started: bigint, count: number): number {
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e4 / count) / 100;
+}
+
 async function meanMs<T>(items: readonly T[], operation: (item: T) => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
   for (const item of items) await operation(item);
-  return Math.round(Number(process.hrtime.bigint() - started) / 1e4 / items.length) / 100;
+  return msEach(started, items.length);
 }
 
 async function main(): Promise<void> {
@@ -101,7 +106,7 @@ async function passPageMs(store: IdentityStore): Promise<number> {
   let pages = 0;
   for await (const page of store.listPhotoJobUsers({ since: new Date(0), full: false, whole: true }))
     if (page.length > 0) pages++;
-  return Math.round(Number(process.hrtime.bigint() - started) / 1e4 / pages) / 100;
+  return msEach(started, pages);
 }
 
 /** A run's photo jobs sent one at a time, then received 16 at a time and deleted, as a host does. */
@@ -144,8 +149,7 @@ async function queueCosts(
     );
     received += batch.receivedMessageItems.length;
   }
-  const queueReceiveAndDeleteMs =
-    Math.round(Number(process.hrtime.bigint() - started) / 1e4 / groups.length) / 100;
+  const queueReceiveAndDeleteMs = msEach(started, groups.length);
   return { jobs: groups.length, queueSendMs, queueReceiveAndDeleteMs };
 }
 
